@@ -1,0 +1,27 @@
+# Astro Runtime 3.3-x ships Airflow 3.3.x (the two numbers before the first "-" of the tag
+# are Airflow's major.minor). 3.3-2 is the newest 3.3 Runtime in Astronomer's release notes
+# when this was written; the -python-3.11 variant matches the Python the suite runs on.
+FROM astrocrpublic.azurecr.io/runtime:3.3-2-python-3.11
+
+# packages.txt (Kerberos client, unixODBC) and requirements.txt are installed by the
+# Runtime image's ONBUILD steps before the lines below run.
+
+USER root
+# Microsoft ODBC Driver 18 for SQL Server, the supported way for the image's Debian base:
+# Microsoft's signed apt repository; installing msodbcsql18 requires accepting its EULA.
+RUN set -eux; \
+    . /etc/os-release; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends curl gnupg ca-certificates; \
+    curl -fsSL https://packages.microsoft.com/keys/microsoft.asc | gpg --dearmor -o /usr/share/keyrings/microsoft-prod.gpg; \
+    echo "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] https://packages.microsoft.com/debian/${VERSION_ID}/prod ${VERSION_CODENAME} main" \
+      > /etc/apt/sources.list.d/mssql-release.list; \
+    apt-get update; \
+    ACCEPT_EULA=Y apt-get install -y --no-install-recommends msodbcsql18; \
+    rm -rf /var/lib/apt/lists/*
+USER astro
+
+# Kerberos: the sidecar's shared ticket cache and the host's krb5.conf are mounted here
+# (docker-compose.override.yml). No keytab or password ever enters this image.
+ENV KRB5CCNAME=FILE:/krb5/cache/krb5cc \
+    KRB5_CONFIG=/etc/krb5.conf
