@@ -32,3 +32,25 @@ def catalog_dag_kwargs(*, doc_md: str, extra_tags: tuple[str, ...] = (), schedul
         "doc_md": doc_md,
         "render_template_as_native_obj": False,
     }
+
+
+def database_catalog_tasks(*, kind: str, conn_id: str):
+    """``preflight >> ingest_metadata`` for one database source, inside the current DAG."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    from include.catalog import tasks
+
+    check = PythonOperator(
+        task_id="preflight",
+        python_callable=tasks.preflight,
+        op_kwargs={"kind": kind, "conn_id": conn_id},
+        # A failed preflight is an answer (what to fix), not a flake: no retries.
+        retries=0,
+    )
+    ingest = PythonOperator(
+        task_id="ingest_metadata",
+        python_callable=tasks.ingest,
+        op_kwargs={"kind": kind, "conn_id": conn_id},
+    )
+    check >> ingest
+    return check, ingest

@@ -1,13 +1,15 @@
-"""Task callables of the database catalog DAGs.
+"""Task callables of the database catalog DAGs: ``preflight`` and ``ingest`` per source kind.
 
 Each imports what it needs when it runs (the SDK takes ~10 s to import), so DAG files
-that reference these functions parse in milliseconds.
+that reference these functions parse in milliseconds. A source kind is three functions:
+connection -> validated source, source -> reachability checks, source -> workflow config.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from include.connections import get_connection
 from include.settings import get_settings
@@ -16,44 +18,83 @@ from include.sources.common import MetadataOptions, options_with_params
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SourceKind:
+    name: str
+    from_connection: Callable[[Any], Any]
+    check: Callable[[Any], dict[str, Any]]
+    build: Callable[..., Any]
+    default_options: Callable[[Any], MetadataOptions]
+
+
+def _postgres() -> SourceKind:
+    from include.sources import postgres
+
+    def check(source) -> dict[str, Any]:
+        version = postgres.check_postgres_reachable(source, timeout=get_settings().client.preflight_timeout)
+        log.info("PostgreSQL %s at %s reachable", version, source.where)
+        return {"where": source.where, "version": version}
+
+    return SourceKind("postgres", postgres.postgres_from_connection, check, postgres.build_postgres_workflow,
+                      lambda source: MetadataOptions())
+
+
+def _mssql() -> SourceKind:
+    from include.kerberos.preflight import check_odbc_driver, check_tcp, check_ticket
+    from include.sources import mssql
+
+    def check(source) -> dict[str, Any]:
+        # Cheapest and most likely to be wrong first: the ticket, then the driver, then the network.
+        ticket = check_ticket()
+        check_odbc_driver(source.driver)
+        check_tcp(source.host, source.port, timeout=get_settings().client.preflight_timeout)
+        return {"where": source.where, "principal": str(ticket.principal),
+                "ticket_expires": ticket.expires_at.isoformat(), "driver": source.driver}
+
+    return SourceKind("mssql", mssql.mssql_from_connection, check, mssql.build_mssql_workflow,
+                      lambda source: source.metadata_options())
+
+
+_KINDS: dict[str, Callable[[], SourceKind]] = {"postgres": _postgres, "mssql": _mssql}
+
+
+def source_kind(name: str) -> SourceKind:
+    try:
+        return _KINDS[name]()
+    except KeyError:
+        raise ValueError(f"unknown source kind {name!r}; known: {', '.join(sorted(_KINDS))}") from None
+
+
 def _conf(dag_run: Any) -> Mapping[str, Any]:
     return (getattr(dag_run, "conf", None) or {}) if dag_run is not None else {}
 
 
-def _postgres(conn_id: str):
-    from include.sources.postgres import postgres_from_connection
-
-    return postgres_from_connection(get_connection(conn_id))
-
-
-def preflight_postgres(conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
-                       openmetadata_conn_id: str | None = None) -> dict[str, Any]:
-    """Fail fast, naming what is wrong: params, OpenMetadata (URL, version, token), the database."""
+def preflight(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
+              openmetadata_conn_id: str | None = None) -> dict[str, Any]:
+    """Fail fast, naming what is wrong: params, OpenMetadata (URL, version, token), the source."""
     from include.openmetadata.preflight import check_openmetadata
     from include.openmetadata.server import get_server
-    from include.sources.postgres import check_postgres_reachable
 
-    options_with_params(MetadataOptions(), params, _conf(dag_run))
+    spec = source_kind(kind)
+    source = spec.from_connection(get_connection(conn_id))
+    options_with_params(spec.default_options(source), params, _conf(dag_run))
     server = get_server(openmetadata_conn_id)
-    source = _postgres(conn_id)
     om = check_openmetadata(server)
-    pg_version = check_postgres_reachable(source, timeout=get_settings().client.preflight_timeout)
-    log.info("PostgreSQL %s at %s reachable", pg_version, source.where)
-    return {"openmetadata": om.as_dict(), "source": {"conn_id": conn_id, "where": source.where, "version": pg_version}}
+    return {"openmetadata": om.as_dict(), "source": {"conn_id": conn_id, **spec.check(source)}}
 
 
-def ingest_postgres(conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
-                    openmetadata_conn_id: str | None = None, service_name: str | None = None,
-                    options: MetadataOptions | None = None, label: str | None = None) -> dict[str, Any]:
+def ingest(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
+           openmetadata_conn_id: str | None = None, service_name: str | None = None,
+           options: MetadataOptions | None = None, label: str | None = None) -> dict[str, Any]:
     """Build the typed workflow config and run it; returns the run summary (XCom)."""
     from include.openmetadata.server import get_server
-    from include.sources.postgres import build_postgres_workflow
     from include.workflow.runner import run_workflow
 
-    effective = options_with_params(options or MetadataOptions(), params, _conf(dag_run))
+    spec = source_kind(kind)
+    source = spec.from_connection(get_connection(conn_id))
+    effective = options_with_params(options or spec.default_options(source), params, _conf(dag_run))
     server = get_server(openmetadata_conn_id)
-    source = _postgres(conn_id)
-    config = build_postgres_workflow(source, server, effective, service_name=service_name)
+    config = spec.build(source, server, effective, service_name=service_name)
     summary = run_workflow(
         config,
         label=label or f"{getattr(dag_run, 'dag_id', 'catalog')}: {conn_id}",

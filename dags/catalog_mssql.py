@@ -1,0 +1,34 @@
+"""
+### catalog_mssql: keep OpenMetadata's view of the corporate SQL Server true (Kerberos)
+
+**What it does.** Reads the structure of the SQL Server database of connection
+**`mssql_corp`** (schemas, tables, views, columns, keys, stored procedures) through
+the OpenMetadata ingestion SDK (`mssql+pyodbc`, trusted connection) and upserts it
+under the database service `mssql_corp`. Runs nightly (`DATAKIT_SCHEDULE_NIGHTLY`).
+
+**No passwords.** Authentication is the Kerberos ticket that the *kerberos sidecar*
+copies from the host into the shared volume (`KRB5CCNAME`, default
+`FILE:/krb5/cache/krb5cc`). The connection has no login and no password.
+
+**Tasks.** `preflight` fails fast with what to do: no ticket cache (is the sidecar
+running?), cache unreadable (mode/owner needed), ticket expired or expiring soon
+(run `kinit` on the host), ODBC driver not registered (lists the registered ones),
+SQL Server host:port unreachable. Then `ingest_metadata` runs the workflow.
+For a full report run the `kerberos_diagnostics` DAG or
+`python -m include.kerberos.diagnose`.
+
+**Trigger by hand.** Click *Trigger* (▶). Optional params: `schema_filter`,
+`table_filter`, `include_views`, `mark_deleted_tables`.
+
+**Connection extras** of `mssql_corp`: `driver` (default `ODBC Driver 18 for SQL
+Server`), `encrypt` (true), `trust_server_certificate` (false),
+`ingest_all_databases` (false), `database_filter` / `schema_filter` / `table_filter`.
+"""
+
+from airflow.sdk import DAG
+
+from include.catalog.dag_defaults import catalog_dag_kwargs, database_catalog_tasks
+from include.settings import get_settings
+
+with DAG("catalog_mssql", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("mssql", "kerberos"))):
+    database_catalog_tasks(kind="mssql", conn_id=get_settings().conn_ids.mssql)

@@ -1,0 +1,30 @@
+"""
+### catalog_pagila: keep OpenMetadata's view of the pagila PostgreSQL database true
+
+**What it does.** Reads the structure of the `pagila` database (schemas, tables,
+partitions, views, materialized views, columns, keys, stored procedures, tags)
+through the OpenMetadata ingestion SDK and upserts it into OpenMetadata under the
+database service **`pagila_postgres`**. Tables dropped in PostgreSQL are
+soft-deleted in the catalog. Runs nightly (02:00, `DATAKIT_SCHEDULE_NIGHTLY`).
+
+**Tasks.** `preflight` checks, in seconds, that the trigger params are valid,
+that OpenMetadata answers with a compatible version and accepts the token, and
+that PostgreSQL accepts the login; `ingest_metadata` then runs the workflow and
+pushes a summary (records, warnings, errors per step) to XCom.
+
+**Trigger by hand.** Click *Trigger* (▶). Optional params:
+`schema_filter` / `table_filter` (regular expressions, one per line),
+`include_views`, `mark_deleted_tables`. Leave them empty for the nightly defaults.
+
+**Connections.** `pagila_postgres` (postgres: host, port, login, password,
+schema = database) and `openmetadata_default` (http: schema, host, port,
+password = ingestion-bot JWT). See README > Configuration.
+"""
+
+from airflow.sdk import DAG
+
+from include.catalog.dag_defaults import catalog_dag_kwargs, database_catalog_tasks
+from include.settings import get_settings
+
+with DAG("catalog_pagila", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("postgres", "pagila"))):
+    database_catalog_tasks(kind="postgres", conn_id=get_settings().conn_ids.pagila)
