@@ -7,6 +7,7 @@ server and takes ~10 s just to import), and errors that name the URL and the fix
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
@@ -65,8 +66,9 @@ def check_openmetadata(server: OpenMetadataServer, timeout: float | None = None)
                 f"the {server.conn_id!r} connection are right"
             ) from None
         except requests.exceptions.ConnectionError as exc:
-            reason = str(exc.args[0] if exc.args else exc)
-            reason = reason.split("Caused by ", 1)[-1][:200]
+            text = str(exc)
+            found = re.search(r"\[Errno -?\d+\][^'\")]*", text)
+            reason = found.group(0).strip() if found else text[:200]
             raise PreflightError(
                 f"OpenMetadata is not reachable at {server.api_url} ({reason}). "
                 f"Fix: start the OpenMetadata server, or correct Host/Port/Schema of the "
