@@ -97,8 +97,18 @@ def ingest(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, dag
     config = spec.build(source, server, effective, service_name=service_name)
     summary = run_workflow(
         config,
-        label=label or f"{getattr(dag_run, 'dag_id', 'catalog')}: {conn_id}",
+        label=label or f"{getattr(dag_run, 'dag_id', 'catalog')}: {conn_id} at {source.where}",
         client_arguments=server.client_arguments(),
     )
     summary["source"] = {"conn_id": conn_id, "service": service_name or conn_id, "where": source.where}
     return summary
+
+
+def kerberos_report(conn_id: str, sdk_test: bool = True) -> dict[str, Any]:
+    """The Kerberos/SQL Server diagnostic report, printed to the task log; fails when a check fails."""
+    from include.kerberos.diagnose import diagnose
+
+    report = diagnose(conn_id=conn_id, sdk_test=sdk_test)
+    print(report.text)  # noqa: T201 - the report is the task's output
+    report.raise_for_failures()
+    return report.to_dict()

@@ -128,13 +128,56 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Execute the SDK's ingestion workflow for ``config``; see the module docstring."""
+class _FailedSteps(logging.Handler):
+    """Collects the SDK's test-connection step failures (``<step>: Failed - <error>``).
+
+    The SDK logs the driver's error per step but raises only "Failed to run the test
+    connection step: <step>"; these lines put the real cause into our error message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a bad record must not break the run
+            return
+        if ": Failed - " in message and len(self.lines) < 5:
+            self.lines.append(message.strip()[:_MAX_ERROR_CHARS])
+
+
+def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None):
+    """The SDK's ``MetadataWorkflow`` for ``config``, or a ``DatakitError`` that says why not.
+
+    Construction connects to OpenMetadata and runs the source's test connection.
+    """
     from metadata.workflow.metadata import MetadataWorkflow
 
+    sdk_logger = logging.getLogger("metadata.Ingestion")
+    failed = _FailedSteps()
+    sdk_logger.addHandler(failed)
+    try:
+        with client_limits(client_arguments or {}):
+            return MetadataWorkflow(config)
+    except DatakitError:
+        raise
+    except Exception as exc:
+        detail = f" ({'; '.join(failed.lines)})" if failed.lines else ""
+        raise DatakitError(
+            f"{label}: the ingestion workflow could not start: {exc.__class__.__name__}: "
+            f"{str(exc)[:_MAX_ERROR_CHARS]}{detail}. Fix: check that the source is reachable from "
+            f"Airflow and that its connection is right (the preflight task checks both)"
+        ) from None
+    finally:
+        sdk_logger.removeHandler(failed)
+
+
+def run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Execute the SDK's ingestion workflow for ``config``; see the module docstring."""
     started = time.monotonic()
-    with client_limits(client_arguments or {}):
-        workflow = MetadataWorkflow(config)
+    workflow = start_workflow(config, label=label, client_arguments=client_arguments)
     verdict = None
     try:
         workflow.execute()
