@@ -1,0 +1,55 @@
+"""Run the OpenMetadata API emulator (a test stand-in) as a process.
+
+    python -m tests.openmetadata_emulator --port 0 [--host 127.0.0.1] [--token JWT] [--state FILE]
+
+Prints exactly one line ``openmetadata-emulator listening on http://HOST:PORT/api`` to
+stdout (flushed) once it accepts connections; SIGTERM/SIGINT stop it, saving the state
+file first when ``--state`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.openmetadata_emulator",
+        description="OpenMetadata API emulator (test stand-in, never used by production code).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, required=True, help="TCP port; 0 picks a free one")
+    parser.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' on every request")
+    parser.add_argument("--state", default=None, help="JSON state file: loaded at start, saved on change and exit")
+    parser.add_argument("--log-level", default="WARNING", help="logging level for stderr (default WARNING)")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from .server import Emulator  # imports the SDK lazily (~10 s)
+
+    emulator = Emulator(host=args.host, port=args.port, token=args.token, state_path=args.state)
+    stop = threading.Event()
+
+    def _on_signal(signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+    emulator.start()
+    print(f"openmetadata-emulator listening on {emulator.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
