@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+
+# SQL files of the datakit's ETL DAGs (template_searchpath).
+REPO_SQL = Path(__file__).resolve().parent / "sql"
 
 
 def _env(name: str, default: str) -> str:
@@ -45,6 +49,18 @@ class Schedules:
     """When the catalog refreshes (cron, in the Airflow timezone)."""
 
     nightly: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_NIGHTLY", "0 2 * * *"))
+
+
+@dataclass(frozen=True)
+class AssetHosts:
+    """``host:port`` of each source as its table Assets' URIs name it.
+
+    Asset URIs are fixed when a DAG is parsed, where connections must not be read, so
+    the authority comes from here; it must equal the connection's host:port, which is
+    how the lineage listener and the asset refresh map an Asset back to its source.
+    """
+
+    pagila: str = field(default_factory=lambda: _env("DATAKIT_PAGILA_HOSTPORT", "pagila-db:5432"))
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class TaskDefaults:
 class DatakitSettings:
     conn_ids: ConnIds = field(default_factory=ConnIds)
     schedules: Schedules = field(default_factory=Schedules)
+    asset_hosts: AssetHosts = field(default_factory=AssetHosts)
     client: ClientLimits = field(default_factory=ClientLimits)
     tasks: TaskDefaults = field(default_factory=TaskDefaults)
     tags: tuple[str, ...] = ("datakit", "openmetadata", "catalog")

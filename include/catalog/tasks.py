@@ -55,7 +55,19 @@ def _mssql() -> SourceKind:
                       lambda source: source.metadata_options())
 
 
-_KINDS: dict[str, Callable[[], SourceKind]] = {"postgres": _postgres, "mssql": _mssql}
+def _airflow() -> SourceKind:
+    from include.sources import airflow
+
+    def check(source) -> dict[str, Any]:
+        found = airflow.check_metadata_db(source, timeout=get_settings().client.preflight_timeout)
+        log.info("Airflow metadata DB at %s reachable, %s DAGs", source.where, found["dags"])
+        return found
+
+    return SourceKind("airflow", airflow.airflow_db_from_connection, check, airflow.build_airflow_workflow,
+                      lambda source: source.pipeline_options())
+
+
+_KINDS: dict[str, Callable[[], SourceKind]] = {"postgres": _postgres, "mssql": _mssql, "airflow": _airflow}
 
 
 def source_kind(name: str) -> SourceKind:
@@ -83,25 +95,32 @@ def preflight(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, 
     return {"openmetadata": om.as_dict(), "source": {"conn_id": conn_id, **spec.check(source)}}
 
 
-def ingest(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
-           openmetadata_conn_id: str | None = None, service_name: str | None = None,
-           options: MetadataOptions | None = None, label: str | None = None) -> dict[str, Any]:
-    """Build the typed workflow config and run it; returns the run summary (XCom)."""
+def run_ingestion(kind: str, conn_id: str, options: MetadataOptions | None = None, *, label: str,
+                  openmetadata_conn_id: str | None = None, service_name: str | None = None) -> dict[str, Any]:
+    """Build the typed workflow config for one source and run it; returns the run summary."""
     from include.openmetadata.server import get_server
     from include.workflow.runner import run_workflow
 
     spec = source_kind(kind)
     source = spec.from_connection(get_connection(conn_id))
-    effective = options_with_params(options or spec.default_options(source), params, _conf(dag_run))
+    effective = (options or spec.default_options(source)).validated()
     server = get_server(openmetadata_conn_id)
     config = spec.build(source, server, effective, service_name=service_name)
-    summary = run_workflow(
-        config,
-        label=label or f"{getattr(dag_run, 'dag_id', 'catalog')}: {conn_id} at {source.where}",
-        client_arguments=server.client_arguments(),
-    )
+    summary = run_workflow(config, label=f"{label}: {conn_id} at {source.where}",
+                           client_arguments=server.client_arguments())
     summary["source"] = {"conn_id": conn_id, "service": service_name or conn_id, "where": source.where}
     return summary
+
+
+def ingest(kind: str, conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
+           openmetadata_conn_id: str | None = None, service_name: str | None = None,
+           options: MetadataOptions | None = None) -> dict[str, Any]:
+    """The ``ingest_metadata`` task: the DAG's options with the trigger's params applied."""
+    spec = source_kind(kind)
+    base = options or spec.default_options(spec.from_connection(get_connection(conn_id)))
+    effective = options_with_params(base, params, _conf(dag_run))
+    return run_ingestion(kind, conn_id, effective, label=getattr(dag_run, "dag_id", None) or "catalog",
+                         openmetadata_conn_id=openmetadata_conn_id, service_name=service_name)
 
 
 def kerberos_report(conn_id: str, sdk_test: bool = True) -> dict[str, Any]:

@@ -70,6 +70,9 @@ class MetadataOptions:
     include_owners: bool = False
     # Never overwrite what data stewards edited in the OpenMetadata UI.
     override_metadata: bool = False
+    # Filters match full FQNs (service.database.schema[.table]) instead of bare names:
+    # how the asset refresh picks exactly the tables it was told about.
+    use_fqn_for_filtering: bool = False
     threads: int = 1
 
     def validated(self, prefix: str = "options") -> "MetadataOptions":
@@ -110,6 +113,7 @@ class MetadataOptions:
             includeTags=self.include_tags,
             includeOwners=self.include_owners,
             overrideMetadata=self.override_metadata,
+            useFqnForFiltering=self.use_fqn_for_filtering,
             databaseFilterPattern=pattern(self.database_includes, self.database_excludes),
             schemaFilterPattern=pattern(self.schema_includes, self.schema_excludes),
             tableFilterPattern=pattern(self.table_includes, self.table_excludes),
