@@ -19,6 +19,7 @@ OpenMetadata SDK at module level; ``to_sdk_connection`` imports it when called.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,11 +50,14 @@ class OpenMetadataServer:
         return self.api_url[: -len("/api")]
 
     def client_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for the SDK's REST ``ClientConfig``: our limits, not its 300 s."""
+        """Keyword arguments for the SDK's REST ``ClientConfig``: our limits, not its 300 s.
+
+        ``ClientConfig`` types them as whole seconds; fractions round up (never to 0).
+        """
         return {
-            "timeout": (self.connect_timeout, self.read_timeout),
+            "timeout": (max(1, math.ceil(self.connect_timeout)), max(1, math.ceil(self.read_timeout))),
             "retry": self.retries,
-            "retry_wait": self.retry_wait,
+            "retry_wait": math.ceil(self.retry_wait),
         }
 
     def to_sdk_connection(self):

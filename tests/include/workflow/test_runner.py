@@ -1,0 +1,62 @@
+"""The runner: our client limits reach the SDK; failures fail with the SDK's verdict and a table."""
+
+from __future__ import annotations
+
+import pytest
+
+from include.workflow.runner import WorkflowFailed, client_limits, format_summary
+
+
+def test_format_summary_is_a_readable_table():
+    text = format_summary({
+        "workflow": "catalog_pagila: pagila_postgres", "status": "success", "success_percent": 100.0,
+        "duration_seconds": 2.5, "failures": [],
+        "steps": [{"step": "Postgres", "records": 42, "updated": 0, "warnings": 1, "errors": 0, "filtered": 3}],
+    })
+    lines = text.splitlines()
+    assert lines[0] == "catalog_pagila: pagila_postgres: success in 2.5 s (100.0 % of records succeeded)"
+    assert lines[2].split(" | ")[:3] == ["step    ", "records", "updated"]
+    assert lines[4].startswith("Postgres | 42")
+
+
+def test_client_limits_reach_the_sdk_client(om_emulator):
+    import metadata.workflow.base as base
+    from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
+        OpenMetadataConnection,
+    )
+    from metadata.generated.schema.security.client.openMetadataJWTClientConfig import OpenMetadataJWTClientConfig
+
+    original = base.create_ometa_client
+    config = OpenMetadataConnection(hostPort=om_emulator.url, authProvider="openmetadata",
+                                    securityConfig=OpenMetadataJWTClientConfig(jwtToken="t"))
+    from airflow.sdk.definitions.connection import Connection
+
+    from include.openmetadata.server import server_from_connection
+
+    server = server_from_connection(Connection(
+        conn_id="openmetadata_default", conn_type="http", schema="http", host="om", port=1, password="t",
+        extra='{"connect_timeout": 1.5, "read_timeout": 7, "retries": 1, "retry_wait": 0.5}'))
+    with client_limits(server.client_arguments()):
+        client = base.create_ometa_client(config)
+    assert base.create_ometa_client is original
+    assert client.client._timeout == (2, 7)
+    assert (client.client._retry, client.client._retry_wait) == (1, 1)
+
+
+@pytest.mark.integration
+def test_sink_failures_fail_the_run_with_the_sdk_verdict(pagila_db, om_connection, monkeypatch):
+    from include.catalog.tasks import run_ingestion
+    from include.sources.common import MetadataOptions
+
+    om_connection.faults.add("PUT", r"/v1/tables/bulk", status=500)
+    with pytest.raises(WorkflowFailed) as err:
+        run_ingestion("postgres", "pagila_postgres", MetadataOptions(schema_includes=("^public$",)),
+                      label="catalog_pagila")
+    message = str(err.value)
+    assert message.startswith("catalog_pagila: pagila_postgres at 127.0.0.1:")
+    assert "reported errors" in message  # the SDK's own verdict
+    assert "| errors |" in message or "errors" in message.splitlines()[3]
+    summary = err.value.summary
+    assert summary["status"] == "failed"
+    assert sum(step["errors"] for step in summary["steps"]) > 0
+    assert summary["failures"], "the first failures are kept for the message"
