@@ -11,6 +11,9 @@ PYTEST_ARGS ?=
 
 .PHONY: help setup test test-fast clean-venv
 
+# Feature targets live in mk/*.mk (demo, openmetadata, backup, health, bench, ...).
+-include mk/*.mk
+
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
 
