@@ -19,6 +19,10 @@ class OpenMetadataUnavailable(Exception):
     """OpenMetadata did not answer usably (down, slow, 5xx, rejected token)."""
 
 
+class OpenMetadataTimeout(OpenMetadataUnavailable):
+    """OpenMetadata did not answer within the listener's time bound."""
+
+
 class OMClient:
     def __init__(self, server: OpenMetadataServer, timeout: float) -> None:
         import requests
@@ -41,7 +45,7 @@ class OMClient:
         try:
             response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
         except requests.exceptions.Timeout:
-            raise OpenMetadataUnavailable(f"no answer from {self.server.api_url} within {self.timeout[1]:g} s") from None
+            raise OpenMetadataTimeout(f"no answer from {self.server.api_url} within {self.timeout[1]:g} s") from None
         except requests.exceptions.ConnectionError as exc:
             reason = str(exc)
             for marker in ("[Errno", "Name or service"):

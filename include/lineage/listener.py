@@ -119,10 +119,9 @@ def handle(task_instance: Any, state: str) -> None:
         worker.start()
         worker.join(budget)
         if worker.is_alive():
-            log.warning("datakit lineage: task %s: OpenMetadata at %s did not finish within %.1f s; "
-                        "lineage not sent (the task is not affected)", name, server.api_url, config.timeout_seconds)
+            _too_slow(name, server.api_url, config.timeout_seconds)
             return
-        _report(name, outcome, server.api_url)
+        _report(name, outcome, server.api_url, config.timeout_seconds)
     except Exception as exc:  # the listener must never change a task's outcome
         log.warning("datakit lineage: task %s: lineage not sent: %s: %s", name, type(exc).__name__, str(exc)[:300])
 
@@ -140,12 +139,20 @@ def _send_in_thread(server, budget: float, config, run, outcome: dict) -> None:
         client.close()
 
 
-def _report(name: str, outcome: dict, api_url: str) -> None:
-    from include.lineage.client import OpenMetadataUnavailable
+def _too_slow(name: str, api_url: str, bound: float) -> None:
+    log.warning("datakit lineage: task %s: OpenMetadata at %s did not finish within %.1f s; "
+                "lineage not sent (the task is not affected)", name, api_url, bound)
+
+
+def _report(name: str, outcome: dict, api_url: str, bound: float) -> None:
+    from include.lineage.client import OpenMetadataTimeout, OpenMetadataUnavailable
 
     error = outcome.get("error")
     if error is not None:
-        if isinstance(error, OpenMetadataUnavailable):
+        # The HTTP timeout and the join share one budget: whichever fires first, one message.
+        if isinstance(error, OpenMetadataTimeout):
+            _too_slow(name, api_url, bound)
+        elif isinstance(error, OpenMetadataUnavailable):
             log.warning("datakit lineage: task %s: OpenMetadata unavailable: %s; lineage not sent "
                         "(the task is not affected)", name, error)
         else:
