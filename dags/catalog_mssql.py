@@ -18,7 +18,10 @@ For a full report run the `kerberos_diagnostics` DAG or
 `python -m include.kerberos.diagnose`.
 
 **Trigger by hand.** Click *Trigger* (▶). Optional params: `schema_filter`,
-`table_filter`, `include_views`, `mark_deleted_tables`.
+`table_filter`, `include_views`, `mark_deleted_tables`, and `scope`: `full` (default) or
+`critical`, the FQN patterns of `mssql` in `DATAKIT_CRITICAL_SUBSET` (no soft deletes). When
+`mssql` is in that subset, `catalog_critical_refresh` triggers such a run every 4 hours; it
+waits for a running nightly (`max_active_runs=1`).
 
 **Connection extras** of `mssql_corp`: `driver` (default `ODBC Driver 18 for SQL
 Server`), `encrypt` (true), `trust_server_certificate` (false),

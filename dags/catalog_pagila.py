@@ -12,9 +12,15 @@ that OpenMetadata answers with a compatible version and accepts the token, and
 that PostgreSQL accepts the login; `ingest_metadata` then runs the workflow and
 pushes a summary (records, warnings, errors per step) to XCom.
 
+**Critical refresh.** Every 4 hours `catalog_critical_refresh` triggers this DAG with
+`{"scope": "critical"}`: only the critical tables of the schedule config
+(`DATAKIT_CRITICAL_SUBSET`, default `payment*` and `rental`), no soft deletes. It is a run
+of this DAG, so it never runs at the same time as the nightly (`max_active_runs=1`).
+
 **Trigger by hand.** Click *Trigger* (▶). Optional params:
 `schema_filter` / `table_filter` (regular expressions, one per line),
 `include_views`, `mark_deleted_tables`. Leave them empty for the nightly defaults.
+`scope`: `full` (default) or `critical` (the critical subset; then leave the others empty).
 
 **Connections.** `pagila_postgres` (postgres: host, port, login, password,
 schema = database) and `openmetadata_default` (http: schema, host, port,

@@ -9,13 +9,22 @@ lineage listener had to skip while the tables were not catalogued yet.
 
 **Trigger by hand** with `asset_uris` (e.g. `postgres://pagila-db:5432/pagila/analytics/film_revenue`)
 and optionally `producers` (`dag_id.task_id`) to refresh tables and replay lineage now.
+
+**No overlap with a full run.** `wait_for_source_catalogs` first waits (rescheduling, no
+worker slot held) while the catalog DAG of a table's source runs (e.g. `catalog_pagila`'s
+nightly): a full run soft-deletes the tables it did not list, which would include a table
+created and catalogued while it ran.
 """
 
+from datetime import timedelta
+
 from airflow.providers.standard.operators.python import PythonOperator
+from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, AssetAny, Param
 
 from include.catalog import refresh
-from include.catalog.dag_defaults import START_DATE
+from include.catalog.dag_defaults import START_DATE, default_args
+from include.catalog.schedules import source_catalogs_idle
 from include.datasets import pagila
 from include.settings import get_settings
 
@@ -29,7 +38,7 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=[*settings.tags, "assets", "lineage"],
-    default_args=settings.tasks.as_default_args(),
+    default_args=default_args(),
     params={
         "asset_uris": Param([], type="array", items={"type": "string"}, title="Table Asset URIs",
                             description="Manual run: the tables to catalogue, one URI per line."),
@@ -37,6 +46,14 @@ with DAG(
                            description="Manual run: dag_id.task_id whose lineage to replay."),
     },
 ):
+    wait = PythonSensor(
+        task_id="wait_for_source_catalogs",
+        python_callable=source_catalogs_idle,
+        mode="reschedule",
+        poke_interval=60,
+        # Longer than a full run may take (its execution_timeout), then fail loudly.
+        timeout=(settings.tasks.execution_timeout + timedelta(minutes=30)).total_seconds(),
+    )
     tables = PythonOperator(task_id="refresh_tables", python_callable=refresh.refresh_tables)
     lineage = PythonOperator(task_id="replay_lineage", python_callable=refresh.replay_lineage)
-    tables >> lineage
+    wait >> tables >> lineage

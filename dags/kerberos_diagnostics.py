@@ -14,7 +14,7 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
 from include.catalog import tasks
-from include.catalog.dag_defaults import START_DATE
+from include.catalog.dag_defaults import START_DATE, default_args
 from include.settings import get_settings
 
 settings = get_settings()
@@ -27,7 +27,7 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=[*settings.tags, "kerberos", "diagnostics"],
-    default_args=settings.tasks.as_default_args(),
+    default_args=default_args(),
 ):
     PythonOperator(
         task_id="diagnose",

@@ -16,7 +16,7 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
 from include.catalog import refresh
-from include.catalog.dag_defaults import START_DATE
+from include.catalog.dag_defaults import START_DATE, default_args
 from include.datasets import pagila
 from include.lineage.operator import OpenMetadataLineageFromConnection
 from include.settings import REPO_SQL, get_settings
@@ -31,7 +31,7 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=["datakit", "etl", "pagila", "lineage", "example"],
-    default_args=settings.tasks.as_default_args(),
+    default_args=default_args(),
     template_searchpath=[str(REPO_SQL / "pagila")],
 ):
     build = SQLExecuteQueryOperator(

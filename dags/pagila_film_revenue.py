@@ -20,7 +20,7 @@ their upstream edges, with no manual step.
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.sdk import DAG
 
-from include.catalog.dag_defaults import START_DATE
+from include.catalog.dag_defaults import START_DATE, default_args
 from include.datasets import pagila
 from include.settings import REPO_SQL, get_settings
 
@@ -34,7 +34,7 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=["datakit", "etl", "pagila", "lineage"],
-    default_args=settings.tasks.as_default_args(),
+    default_args=default_args(),
     template_searchpath=[str(REPO_SQL / "pagila")],
 ):
     film_revenue = SQLExecuteQueryOperator(

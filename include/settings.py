@@ -10,10 +10,12 @@ parse time), so it uses only the standard library.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 # SQL files of the datakit's ETL DAGs (template_searchpath).
 REPO_SQL = Path(__file__).resolve().parent / "sql"
@@ -44,11 +46,59 @@ class ConnIds:
     airflow_metadata_db: str = "airflow_metadata_db"
 
 
+def _env_json(name: str, default: Any) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not valid JSON ({exc})") from None
+
+
+# The critical subset by default: pagila's busiest tables (payments arrive all day, in
+# monthly partitions of ``payment``; rentals too). Source key -> FQN patterns
+# (``service.database[.schema[.table]]``, ``*`` and ``?`` wildcards); an empty list is
+# the whole source. Sources left out get no critical refresh.
+DEFAULT_CRITICAL_SUBSET: dict[str, tuple[str, ...]] = {
+    "pagila": ("pagila_postgres.pagila.public.payment*", "pagila_postgres.pagila.public.rental"),
+}
+
+
 @dataclass(frozen=True)
 class Schedules:
-    """When the catalog refreshes (cron, in the Airflow timezone)."""
+    """When the catalog refreshes: THE schedule config, read by every catalog DAG.
 
+    Cron expressions in ``timezone``. Each field is overridable by an environment
+    variable; ``include.catalog.schedules.refresh_plan`` validates them (a bad cron or an
+    unknown source fails the DAG import, naming the variable).
+    """
+
+    # Full refresh of every catalog source (catalog_pagila, catalog_mssql, catalog_airflow).
     nightly: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_NIGHTLY", "0 2 * * *"))
+    # Critical refresh of ``critical_subset`` (the catalog_critical_refresh DAG).
+    critical: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_CRITICAL", "0 */4 * * *"))
+    # JSON object in the environment, e.g. {"pagila": ["pagila_postgres.pagila.public.rental"], "airflow": []};
+    # {} turns the critical refresh off.
+    critical_subset: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: _env_json("DATAKIT_CRITICAL_SUBSET", DEFAULT_CRITICAL_SUBSET)
+    )
+    # The catalog_health DAG.
+    health: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_HEALTH", "15 * * * *"))
+    # IANA name; the timezone of every cron above.
+    timezone: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_TIMEZONE", "UTC"))
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """Failure alerts to Slack, sent only when the connection exists (no connection: silent)."""
+
+    # conn_type ``slackwebhook`` (password = the webhook URL) or ``slack`` (password = a bot
+    # token; the message goes to ``slack_channel``).
+    slack_conn_id: str = field(default_factory=lambda: _env("DATAKIT_ALERTS_SLACK_CONN_ID", "slack_default"))
+    slack_channel: str = field(default_factory=lambda: _env("DATAKIT_ALERTS_SLACK_CHANNEL", "#data-platform-alerts"))
+    # An alert must never hold a failing task for long.
+    timeout_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -108,6 +158,7 @@ class TaskDefaults:
 class DatakitSettings:
     conn_ids: ConnIds = field(default_factory=ConnIds)
     schedules: Schedules = field(default_factory=Schedules)
+    alerts: Alerts = field(default_factory=Alerts)
     asset_hosts: AssetHosts = field(default_factory=AssetHosts)
     client: ClientLimits = field(default_factory=ClientLimits)
     tasks: TaskDefaults = field(default_factory=TaskDefaults)

@@ -1,7 +1,7 @@
-"""The shape every catalog DAG shares: schedule, retries, owner, tags, params, concurrency.
+"""The shape every catalog DAG shares: schedule, retries, alerts, owner, tags, params, concurrency.
 
 DAG files stay declarations; this module is imported at parse time, so it stays light
-(standard library and ``airflow.sdk`` only).
+(standard library, ``airflow.sdk`` and the datakit's light modules only).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from include.catalog.schedules import ingest_task, nightly_cron, preflight_task, schedule_timezone, scope_param
+from include.notifications import failure_alert
 from include.settings import get_settings
 from include.sources.common import dag_params
 
@@ -16,40 +18,60 @@ from include.sources.common import dag_params
 START_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
+def start_date() -> datetime:
+    """``START_DATE`` in the schedule config's timezone: a DAG's crons run in its start date's zone."""
+    tz = schedule_timezone()
+    if tz == "UTC":
+        return START_DATE
+    import pendulum
+
+    return datetime(2026, 1, 1, tzinfo=pendulum.timezone(tz))
+
+
+def default_args() -> dict[str, Any]:
+    """``default_args`` of every datakit DAG: retries, timeout, owner, and the failure alert."""
+    return {**get_settings().tasks.as_default_args(), "on_failure_callback": [failure_alert]}
+
+
 def catalog_dag_kwargs(*, doc_md: str, extra_tags: tuple[str, ...] = (), schedule: str | None = None) -> dict[str, Any]:
-    """Keyword arguments for ``DAG(...)`` of a database catalog DAG."""
+    """Keyword arguments for ``DAG(...)`` of a catalog DAG (nightly full refresh)."""
     settings = get_settings()
     return {
-        "schedule": schedule or settings.schedules.nightly,
-        "start_date": START_DATE,
+        # Only the settings this DAG uses are validated here: a typo in the critical subset
+        # fails catalog_critical_refresh's import, not the nightly catalog.
+        "schedule": schedule or nightly_cron(settings),
+        "start_date": start_date(),
         "catchup": False,
-        # One run of a source at a time: two workflows upserting the same service
-        # would race on soft deletes.
+        # One run of a source at a time: two workflows upserting the same service would race on
+        # soft deletes. Critical refreshes are runs of this same DAG (see
+        # include.catalog.schedules), so they wait for the nightly, and it for them.
         "max_active_runs": 1,
-        "default_args": settings.tasks.as_default_args(),
+        "default_args": default_args(),
         "tags": [*settings.tags, *extra_tags],
-        "params": dag_params(),
+        "params": {**dag_params(), "scope": scope_param()},
         "doc_md": doc_md,
         "render_template_as_native_obj": False,
     }
 
 
 def database_catalog_tasks(*, kind: str, conn_id: str):
-    """``preflight >> ingest_metadata`` for one database source, inside the current DAG."""
-    from airflow.providers.standard.operators.python import PythonOperator
+    """``preflight >> ingest_metadata`` for one database source, inside the current DAG.
 
-    from include.catalog import tasks
+    Both read the run's ``scope``: ``full`` (nightly, manual) or ``critical`` (the critical
+    subset of the schedule config, triggered by ``catalog_critical_refresh``).
+    """
+    from airflow.providers.standard.operators.python import PythonOperator
 
     check = PythonOperator(
         task_id="preflight",
-        python_callable=tasks.preflight,
+        python_callable=preflight_task,
         op_kwargs={"kind": kind, "conn_id": conn_id},
         # A failed preflight is an answer (what to fix), not a flake: no retries.
         retries=0,
     )
     ingest = PythonOperator(
         task_id="ingest_metadata",
-        python_callable=tasks.ingest,
+        python_callable=ingest_task,
         op_kwargs={"kind": kind, "conn_id": conn_id},
     )
     check >> ingest

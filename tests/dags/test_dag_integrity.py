@@ -37,7 +37,7 @@ print("RESULT" + json.dumps({
 
 
 # Checks whose failure is an answer (what to fix), not a flake: retrying tells nothing new.
-NO_RETRY_TASKS = {"preflight", "diagnose"}
+NO_RETRY_TASKS = {"preflight", "diagnose", "check"}
 
 
 def load_dag(dag_id: str):
@@ -88,7 +88,8 @@ def test_catalog_pagila_schedule_and_params():
     dag = load_dag("catalog_pagila")
     assert dag.schedule == "0 2 * * *"
     assert dag.catchup is False
-    assert set(dag.params.keys()) == {"schema_filter", "table_filter", "include_views", "mark_deleted_tables"}
+    assert set(dag.params.keys()) == {"schema_filter", "table_filter", "include_views", "mark_deleted_tables", "scope"}
+    assert dag.params["scope"] == "full"
     assert dag.default_args["retry_exponential_backoff"] is True
     assert dag.task_dict["ingest_metadata"].upstream_task_ids == {"preflight"}
 
@@ -96,6 +97,15 @@ def test_catalog_pagila_schedule_and_params():
 def test_schedule_comes_from_settings(monkeypatch):
     monkeypatch.setenv("DATAKIT_SCHEDULE_NIGHTLY", "30 3 * * *")
     assert load_dag("catalog_pagila").schedule == "30 3 * * *"
+
+
+def test_schedule_comes_from_settings_for_every_catalog_dag(monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("DATAKIT_SCHEDULE_NIGHTLY", "45 1 * * *")
+    bag = DagBag(str(REPO / "dags"))
+    assert {d: bag.dags[d].schedule for d in ("catalog_pagila", "catalog_mssql", "catalog_airflow")} == dict.fromkeys(
+        ("catalog_pagila", "catalog_mssql", "catalog_airflow"), "45 1 * * *")
 
 
 def test_params_reject_wrong_types_at_trigger():
@@ -106,6 +116,8 @@ def test_params_reject_wrong_types_at_trigger():
     params = copy.deepcopy(dag.params)
     with pytest.raises(ParamValidationError, match="include_views"):
         params["include_views"] = "yes"  # ParamsDict validates on assignment
+    with pytest.raises(ParamValidationError, match="scope"):
+        params["scope"] = "partial"
     params["include_views"] = False
     params["schema_filter"] = ["^public$"]
     assert params.validate()["schema_filter"] == ["^public$"]
