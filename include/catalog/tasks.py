@@ -106,8 +106,7 @@ def run_ingestion(kind: str, conn_id: str, options: MetadataOptions | None = Non
     effective = (options or spec.default_options(source)).validated()
     server = get_server(openmetadata_conn_id)
     config = spec.build(source, server, effective, service_name=service_name)
-    summary = run_workflow(config, label=f"{label}: {conn_id} at {source.where}",
-                           client_arguments=server.client_arguments())
+    summary = run_workflow(config, label=f"{label}: {conn_id} at {source.where}", server=server)
     summary["source"] = {"conn_id": conn_id, "service": service_name or conn_id, "where": source.where}
     return summary
 

@@ -66,14 +66,7 @@ def check_openmetadata(server: OpenMetadataServer, timeout: float | None = None)
                 f"the {server.conn_id!r} connection are right"
             ) from None
         except requests.exceptions.ConnectionError as exc:
-            text = str(exc)
-            found = re.search(r"\[Errno -?\d+\][^'\")]*", text)
-            reason = found.group(0).strip() if found else text[:200]
-            raise PreflightError(
-                f"OpenMetadata is not reachable at {server.api_url} ({reason}). "
-                f"Fix: start the OpenMetadata server, or correct Host/Port/Schema of the "
-                f"{server.conn_id!r} connection"
-            ) from None
+            raise PreflightError(unreachable_message(server.api_url, server.conn_id, transport_reason(str(exc)))) from None
 
     try:
         response = get(version_url)
@@ -115,8 +108,36 @@ def check_openmetadata(server: OpenMetadataServer, timeout: float | None = None)
 
 
 def _auth_error(server: OpenMetadataServer, status: int) -> None:
-    raise PreflightError(
-        f"OpenMetadata at {server.api_url} rejected the token ({status}). Fix: put a valid "
+    raise PreflightError(token_rejected_message(server.api_url, server.conn_id, status))
+
+
+# The messages below are shared with the ingest task (include/workflow/runner.py), so a
+# user reads the same sentence whether the preflight or the SDK met the problem.
+
+
+def transport_reason(text: str) -> str:
+    """The short reason inside a requests/urllib3 connection error text (``[Errno 111] ...``)."""
+    found = re.search(r"\[Errno -?\d+\][^'\")]*", text)
+    if found:
+        return found.group(0).strip()
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the server closed the connection without answering"
+    if "timed out" in text:
+        return "the connection timed out"
+    return text[:200]
+
+
+def unreachable_message(api_url: str, conn_id: str, reason: str) -> str:
+    return (
+        f"OpenMetadata is not reachable at {api_url} ({reason}). "
+        f"Fix: start the OpenMetadata server, or correct Host/Port/Schema of the "
+        f"{conn_id!r} connection"
+    )
+
+
+def token_rejected_message(api_url: str, conn_id: str, status: int) -> str:
+    return (
+        f"OpenMetadata at {api_url} rejected the token ({status}). Fix: put a valid "
         f"ingestion-bot JWT (OpenMetadata: Settings > Bots > ingestion-bot) into the Password "
-        f"field of the Airflow connection {server.conn_id!r}"
+        f"field of the Airflow connection {conn_id!r}"
     )

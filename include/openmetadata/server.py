@@ -9,8 +9,8 @@ Connection fields (conn_type ``http``):
 ``password``   the ingestion-bot JWT (OpenMetadata UI: Settings > Bots > ingestion-bot)
 ``extra``      ``verify_ssl`` (true/false, or a CA bundle path; default true),
                ``connect_timeout`` / ``read_timeout`` (seconds; default 5 / 60),
-               ``retries`` / ``retry_wait`` (504 retries and the wait between them;
-               default 2 / 2 s)
+               ``retries`` / ``retry_wait`` (retries of a 502/503/504 answer and the
+               wait between them; default 2 / 2 s)
 =============  ==================================================================
 
 The API URL is ``{schema}://{host}:{port}/api``. Nothing here imports the

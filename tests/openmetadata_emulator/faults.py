@@ -4,12 +4,21 @@
     emulator.faults.add("GET", r"/v1/system/version", delay=2.0)          # slow, then normal
     emulator.faults.add("*", r"/v1/lineage", drop=True, nth=2)            # 2nd match: connection dropped
     emulator.faults.add("PUT", r"/v1/pipelines/.*/status", status=500, times=3)
+    emulator.faults.add("PUT", r"/bulk", status=503, every=3)                  # 3rd, 6th, 9th, ... match
+    emulator.faults.add("*", r"/v1/", drop=True, after=20)                      # every match after the 20th
+    emulator.faults.add("PATCH", r"/v1/tables/", stop=True, nth=3)             # the server dies right there
     emulator.faults.clear()
 
 ``path_regex`` is searched (``re.search``) in the request path without the query
 string and with the leading ``/api`` removed (``/v1/...``); the URL-quoted form is used,
 as sent. ``method`` is an HTTP method or ``*``. A rule fires on matching requests
-number ``nth`` only (1-based), otherwise on every match, at most ``times`` times.
+number ``nth`` only (1-based), on every ``every``-th match, on every match after the
+first ``after``, otherwise on every match; at most ``times`` times.
+
+``stop=True`` makes the emulator die at that request, as a crashed server would: the
+request gets no answer, the listening socket is closed (new connections are refused)
+and open keep-alive connections are dropped; the state file, if any, is saved. Start a
+new ``Emulator`` on the same port and state file to bring "the server" back.
 """
 
 from __future__ import annotations
@@ -30,6 +39,9 @@ class FaultRule:
     drop: bool = False
     nth: int | None = None
     times: int | None = None
+    every: int | None = None
+    after: int | None = None
+    stop: bool = False
     seen: int = 0
     fired: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -43,6 +55,10 @@ class FaultRule:
             self.seen += 1
             if self.nth is not None and self.seen != self.nth:
                 return False
+            if self.every is not None and self.seen % self.every:
+                return False
+            if self.after is not None and self.seen <= self.after:
+                return False
             if self.times is not None and self.fired >= self.times:
                 return False
             self.fired += 1
@@ -55,6 +71,7 @@ class FaultAction:
     status: int | None = None
     body: Any = None
     drop: bool = False
+    stop: bool = False
 
 
 class Faults:
@@ -75,6 +92,9 @@ class Faults:
         drop: bool = False,
         nth: int | None = None,
         times: int | None = None,
+        every: int | None = None,
+        after: int | None = None,
+        stop: bool = False,
     ) -> FaultRule:
         rule = FaultRule(
             method=method.upper(),
@@ -85,6 +105,9 @@ class Faults:
             drop=drop,
             nth=nth,
             times=times,
+            every=every,
+            after=after,
+            stop=stop,
         )
         with self._lock:
             self._rules.append(rule)
@@ -116,6 +139,9 @@ class Faults:
             if rule.matches(method, path) and rule.claim():
                 hit = True
                 action.delay += rule.delay
+                if rule.stop:
+                    action.stop = action.drop = True
+                    break
                 if rule.drop:
                     action.drop = True
                     break

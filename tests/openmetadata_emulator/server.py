@@ -9,6 +9,8 @@ code never imports it.
 * one dispatch function (``Emulator.dispatch``) for every request: auth -> faults ->
   route -> handler -> JSON; unknown routes answer 501 and log a WARNING on the
   ``openmetadata_emulator`` logger
+* ``Emulator.timing()``: requests answered and the server-side wall/CPU seconds they took
+  (the benchmarks' check that the emulator is not the bottleneck)
 * optional state file: loaded at start, saved atomically after mutating requests
   (debounced) and at stop
 """
@@ -90,6 +92,15 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _handle(self) -> None:
+        # Cheap server-side accounting (wall and CPU time of this thread per request, from
+        # reading the body to the last byte written): how much of a client's time was ours.
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            self._respond()
+        finally:
+            self.server.emulator._account(time.perf_counter() - started, time.thread_time() - cpu)  # pylint: disable=protected-access
+
+    def _respond(self) -> None:
         body = self._read_body()
         result = self.server.emulator.dispatch(self.command, self.path, dict(self.headers.items()), body)
         if result is None:  # fault injection: drop the connection without answering
@@ -159,6 +170,10 @@ class Emulator:
         self.store = Store()
         self.faults = Faults()
         self.requests_log: list[tuple[str, str, int]] = []
+        # Server-side time spent answering (see ``_Handler._handle``); ``timing()`` reads it.
+        self.busy_seconds = 0.0
+        self.busy_cpu_seconds = 0.0
+        self.handled = 0
         self.unknown_routes: list[tuple[str, str]] = []
         self._log_lock = threading.Lock()
         self._server: _Server | None = None
@@ -248,8 +263,21 @@ class Emulator:
         with self._log_lock:
             self.requests_log.clear()
             self.unknown_routes.clear()
+            self.busy_seconds = self.busy_cpu_seconds = 0.0
+            self.handled = 0
 
     # -------------------------------------------------------------- dispatch
+
+    def _account(self, seconds: float, cpu_seconds: float) -> None:
+        with self._log_lock:
+            self.busy_seconds += seconds
+            self.busy_cpu_seconds += cpu_seconds
+            self.handled += 1
+
+    def timing(self) -> dict[str, float]:
+        """Requests answered and the summed server-side wall / CPU seconds they took."""
+        with self._log_lock:
+            return {"requests": self.handled, "busy_seconds": self.busy_seconds, "busy_cpu_seconds": self.busy_cpu_seconds}
 
     def _log(self, method: str, path: str, status: int) -> None:
         with self._log_lock:
@@ -272,6 +300,10 @@ class Emulator:
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.stop:  # the server dies here: no answer, listening socket closed
+                self._log(method, raw_path, 0)
+                self.stop()
+                return None
             if fault.drop:
                 self._log(method, raw_path, 0)
                 return None

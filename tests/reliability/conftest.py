@@ -1,0 +1,91 @@
+"""Fault suite fixtures: DAG runs without task retries, and a clean catalog to compare with.
+
+The fixtures ``airflow_db``, ``pg_cluster``, ``pagila_db``, ``om_connection`` and
+``om_emulator_factory`` come from ``tests/conftest.py``; helpers live in ``helpers.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.reliability.helpers import SERVICE, Catalog, DagRun, set_om_connection
+
+
+def _run_ids() -> set:
+    from airflow.models.dagrun import DagRun as DagRunModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return set(session.scalars(select(DagRunModel.id)))
+
+
+def _delete_runs_except(keep: set) -> None:
+    """Leave the metadata DB as other tests expect it: no runs of ours."""
+    from airflow.models.dagrun import DagRun as DagRunModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    with create_session() as session:
+        session.execute(delete(DagRunModel).where(DagRunModel.id.not_in(keep)))
+
+
+@pytest.fixture(scope="session")
+def warm_dag_runs(airflow_db):
+    """One throwaway in-process DAG run, so timed runs do not pay Airflow's first-task
+    start-up (~10 s of imports and the in-process execution API). It stops in its
+    preflight on a bad regex, before any connection or network use."""
+    from tests.support import airflow_run
+
+    before = _run_ids()
+    dag = airflow_run.load_dag("catalog_pagila")
+    for task in dag.tasks:
+        task.retries = 0
+    dag.test(run_conf={"schema_filter": ["("]})
+    _delete_runs_except(before)
+
+
+@pytest.fixture
+def no_task_retries(monkeypatch, warm_dag_runs):
+    """``run_dag`` with every task's retries at 0: a failed task fails now (dag.test would
+    otherwise sleep through the 2-minute retry delay of the catalog DAGs). The runs are
+    deleted afterwards."""
+    from tests.support import airflow_run
+
+    original = airflow_run.load_dag
+
+    def load_dag(dag_id: str):
+        dag = original(dag_id)
+        for task in dag.tasks:
+            task.retries = 0
+        return dag
+
+    before = _run_ids()
+    monkeypatch.setattr(airflow_run, "load_dag", load_dag)
+    yield airflow_run.run_dag
+    _delete_runs_except(before)
+
+
+_CLEAN: dict[str, Any] = {}
+
+
+@pytest.fixture
+def clean_catalog(pagila_db, om_emulator_factory, monkeypatch):
+    """What one clean ingestion of (an untouched copy of) pagila writes, read back over HTTP.
+
+    Computed once per session on its own emulator; every ``pagila_db`` is a fresh copy of
+    the same template, so it is the reference for "a re-run repairs everything".
+    """
+    if not _CLEAN:
+        from include.catalog.tasks import ingest
+
+        emulator = om_emulator_factory()
+        with monkeypatch.context() as patch:
+            set_om_connection(patch, emulator.url)
+            ingest("postgres", SERVICE, dag_run=DagRun())
+        _CLEAN["snapshot"] = Catalog(emulator.url).snapshot()
+        _CLEAN["tables"] = emulator.store.count("tables")
+        emulator.stop()
+    return _CLEAN
