@@ -8,7 +8,9 @@ postgres provider:
 - `build_category_revenue`: `analytics.film_revenue`, `film_category`, `category` -> `analytics.category_revenue`
 
 **Lineage.** Each task declares its tables as `inlets`/`outlets` (`include.datasets.pagila`:
-`om_table` references and table Assets). The datakit's lineage listener sends
+`om_table` references and table Assets; each task's references carry their own `key`, so
+the SDK's DAG-level readers (catalog_airflow, the lineage operator) pair each task's
+inlets with its own outlets and never draw film_revenue -> film_revenue). The datakit's lineage listener sends
 inlets x outlets to OpenMetadata when a task succeeds. The Assets also trigger
 `catalog_refresh_assets`, which catalogues exactly these output tables and then replays the
 lineage of the tasks that wrote them: after one run, OpenMetadata knows the new tables and
@@ -41,15 +43,15 @@ with DAG(
         task_id="build_film_revenue",
         conn_id=pagila.SERVICE,
         sql="film_revenue.sql",
-        inlets=[pagila.table("film"), pagila.table("inventory"), pagila.table("rental"), pagila.table("payment")],
-        outlets=[pagila.table("film_revenue", schema="analytics"), pagila.FILM_REVENUE],
+        inlets=[pagila.table(t, key="film_revenue") for t in ("film", "inventory", "rental", "payment")],
+        outlets=[pagila.table("film_revenue", schema="analytics", key="film_revenue"), pagila.FILM_REVENUE],
     )
     category_revenue = SQLExecuteQueryOperator(
         task_id="build_category_revenue",
         conn_id=pagila.SERVICE,
         sql="category_revenue.sql",
-        inlets=[pagila.table("film_revenue", schema="analytics"), pagila.table("film_category"),
-                pagila.table("category")],
-        outlets=[pagila.table("category_revenue", schema="analytics"), pagila.CATEGORY_REVENUE],
+        inlets=[pagila.table("film_revenue", schema="analytics", key="category_revenue"),
+                pagila.table("film_category", key="category_revenue"), pagila.table("category", key="category_revenue")],
+        outlets=[pagila.table("category_revenue", schema="analytics", key="category_revenue"), pagila.CATEGORY_REVENUE],
     )
     film_revenue >> category_revenue

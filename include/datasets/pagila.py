@@ -7,7 +7,7 @@ the tests agree. Light: safe to import in DAG files.
 from __future__ import annotations
 
 from include.lineage.assets import table_asset
-from include.lineage.xlets import OMTable, om_table
+from include.lineage.xlets import om_table
 from include.settings import get_settings
 
 _settings = get_settings()
@@ -15,9 +15,9 @@ SERVICE = _settings.conn_ids.pagila  # the OpenMetadata service is named after t
 DATABASE = "pagila"
 
 
-def table(name: str, schema: str = "public") -> OMTable:
-    """``pagila_postgres.pagila.<schema>.<name>`` for inlets/outlets."""
-    return om_table(service=SERVICE, database=DATABASE, schema=schema, table=name)
+def table(name: str, schema: str = "public", key: str = "default") -> str:
+    """``pagila_postgres.pagila.<schema>.<name>`` for inlets/outlets (see ``om_table`` for ``key``)."""
+    return om_table(service=SERVICE, database=DATABASE, schema=schema, table=name, key=key)
 
 
 def asset(name: str, schema: str = "analytics"):

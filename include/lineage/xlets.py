@@ -97,8 +97,15 @@ def om_table(
     schema: str | None = None,
     table: str | None = None,
     key: str = "default",
-) -> OMTable:
-    """A table reference for ``inlets``/``outlets``: a 4-part FQN or keyword parts."""
+) -> str:
+    """A table reference for ``inlets``/``outlets``: a 4-part FQN or keyword parts.
+
+    Returns a plain ``str``: the JSON the SDK's ``OMEntity`` serializes to. Airflow 3's DAG
+    processor only ships plain types to the scheduler (a ``str`` subclass makes it drop the
+    DAG), and the SDK's lineage operator and Airflow connector parse this string as it is.
+    ``key`` groups edges for the SDK's DAG-level readers (inlets x outlets per key): give
+    each task its own key when a table is one task's output and the next one's input.
+    """
     if fqn is not None:
         if any(v is not None for v in (service, database, schema, table)):
             raise ValueError("om_table: give either an FQN or keyword parts, not both")
@@ -113,7 +120,15 @@ def om_table(
     missing = [n for n, v in (("service", service), ("database", database), ("schema", schema), ("table", table)) if not v]
     if missing:
         raise ValueError(f"om_table: missing {', '.join(missing)}")
-    return OMTable(service, database, schema, table, key)  # type: ignore[arg-type]
+    return str.__str__(OMTable(service, database, schema, table, key))  # type: ignore[arg-type]
+
+
+def xlet_fqn(xlet: str) -> str:
+    """The table FQN inside an ``om_table`` string."""
+    found = _om_entity_fqn(str(xlet))
+    if found is None:
+        raise ValueError(f"{xlet!r} is not an om_table reference")
+    return found
 
 
 def table_asset_uri(scheme: str, host: str, port: int, database: str, schema: str, table: str) -> str:

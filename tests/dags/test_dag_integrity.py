@@ -121,3 +121,19 @@ def test_params_reject_wrong_types_at_trigger():
     params["include_views"] = False
     params["schema_filter"] = ["^public$"]
     assert params.validate()["schema_filter"] == ["^public$"]
+
+
+def test_inlets_and_outlets_survive_the_dag_processor():
+    """Airflow 3's DAG processor ships a parsed DAG to the scheduler with plain types only: an
+    inlet of a ``str`` subclass made it drop the whole DAG (no import error shown), which
+    ``dag.test()`` never notices. Every xlet must be a plain ``str`` or an Asset."""
+    import json
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    for dag_id, dag in DagBag(str(REPO / "dags")).dags.items():
+        for task in dag.tasks:
+            for xlet in [*task.inlets, *task.outlets]:
+                assert type(xlet) is str or hasattr(xlet, "uri"), f"{dag_id}.{task.task_id}: {type(xlet)!r}"
+        json.dumps(DagSerialization.to_dict(dag))  # what the processor sends must be plain JSON
