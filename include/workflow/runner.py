@@ -297,7 +297,7 @@ def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | Non
 
     from include.workflow import sdk_fixes
 
-    sdk_fixes.apply()  # the SDK's hot spots (see sdk_fixes): same output, less repeated work
+    sdk_fixes.apply(getattr(getattr(config, "source", None), "type", None))  # SDK hot spots: same output, less work
     sdk_logger = logging.getLogger("metadata.Ingestion")
     failed = _FailedSteps()
     sdk_logger.addHandler(failed)
