@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.test_catalog_pagila import Catalog
+from tests.support.catalog import Catalog
 from tests.support.airflow_run import run_dag
 
 pytestmark = pytest.mark.integration

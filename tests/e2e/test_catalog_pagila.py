@@ -7,12 +7,11 @@ OpenMetadata's, and checks what pagila really holds.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 
 import pytest
-import requests
 
 from tests.support.airflow_run import run_dag
+from tests.support.catalog import Catalog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -29,34 +28,6 @@ TABLES = {
 PARTITIONS = {f"payment_p2022_0{m}" for m in range(1, 8)}
 VIEWS = {"actor_info", "customer_list", "film_list", "nicer_but_slower_film_list", "sales_by_film_category",
          "sales_by_store", "staff_list"}
-
-
-class Catalog:
-    """A thin reader of the OpenMetadata REST API (here: the emulator's)."""
-
-    def __init__(self, api_url: str) -> None:
-        self.api = api_url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = "Bearer test-jwt-not-a-secret"
-
-    def get(self, path: str, **params):
-        response = self.session.get(f"{self.api}/v1/{path}", params=params, timeout=10)
-        if response.status_code == 404:
-            return None
-        response.raise_for_status()
-        return response.json()
-
-    def by_name(self, collection: str, fqn: str, **params):
-        return self.get(f"{collection}/name/{quote(fqn, safe='')}", **params)
-
-    def list_all(self, collection: str, **params):
-        items, after = [], None
-        while True:
-            page = self.get(collection, limit=100, **params, **({"after": after} if after else {}))
-            items += page["data"]
-            after = page.get("paging", {}).get("after")
-            if not after:
-                return items
 
 
 @pytest.fixture

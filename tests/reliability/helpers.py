@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import socket
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import requests
+
+from tests.support.catalog import Catalog as BaseCatalog
 
 SERVICE = "pagila_postgres"
 SCHEMA_FQN = f"{SERVICE}.pagila.public"
@@ -59,32 +60,11 @@ def task_durations(dag_id: str) -> dict[str, float]:
     return {task: (end - start).total_seconds() for task, start, end in rows if start and end}
 
 
-class Catalog:
+class Catalog(BaseCatalog):
     """The OpenMetadata REST API read back as a user would (here: the emulator's)."""
 
     def __init__(self, api_url: str, token: str = JWT) -> None:
-        self.api = api_url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def get(self, path: str, **params):
-        response = self.session.get(f"{self.api}/v1/{path}", params=params, timeout=10)
-        if response.status_code == 404:
-            return None
-        response.raise_for_status()
-        return response.json()
-
-    def by_name(self, collection: str, fqn: str, **params):
-        return self.get(f"{collection}/name/{quote(fqn, safe='')}", **params)
-
-    def list_all(self, collection: str, **params) -> list[dict]:
-        items, after = [], None
-        while True:
-            page = self.get(collection, limit=100, **params, **({"after": after} if after else {}))
-            items += page["data"]
-            after = page.get("paging", {}).get("after")
-            if not after:
-                return items
+        super().__init__(api_url, token)
 
     def tables(self, **params) -> dict[str, dict]:
         tables = self.list_all("tables", databaseSchema=SCHEMA_FQN, fields="columns,tableConstraints", **params)
