@@ -182,7 +182,7 @@ def test_critical_refresh_dag_triggers_the_sources_own_dag(synced):
 
 
 @pytest.mark.slow
-def test_critical_run_catalogues_only_the_critical_tables_and_deletes_nothing(airflow_db, pagila_db, om_connection):
+def test_critical_run_catalogues_only_the_critical_tables_and_deletes_nothing(synced, pagila_db, om_connection):
     catalog = Catalog(om_connection.url)
     schema = "pagila_postgres.pagila.public"
 
