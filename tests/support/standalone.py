@@ -153,6 +153,13 @@ def stop_session(sid: int, *, timeout: float = 30.0, leader: subprocess.Popen | 
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+    # SIGKILL is delivered asynchronously: on a loaded machine a killed process is still
+    # listed for a moment. Wait (bounded) until the session is really empty.
+    gone_by = time.monotonic() + 5
+    while session_members(sid) and time.monotonic() < gone_by:
+        if leader is not None:
+            leader.poll()
+        time.sleep(0.05)
     if leader is not None:
         try:
             leader.wait(timeout=10)
