@@ -1,0 +1,46 @@
+"""Child of bench_parse: in a fresh interpreter that has already imported Airflow, parse ONE file.
+
+    python -m bench._parse_child FILE [--cold]
+
+Imports Airflow and what a DAG processor has loaded before it parses a file: ``airflow.sdk``,
+``DagBag``, the plugins (a warm-up DagBag of an empty folder) and, as Airflow's DAG processor
+does by default (``[dag_processor] parsing_pre_import_modules = True``), the ``airflow.*``
+modules the file imports. ``--cold`` skips that last pre-import (the file then also pays
+for the Airflow providers it uses). Times only ``DagBag(FILE)``: the file's own import and
+the bagging of its DAGs. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+import warnings
+
+
+def main() -> None:
+    path = sys.argv[1]
+    cold = "--cold" in sys.argv[2:]
+    warnings.simplefilter("ignore")
+    import airflow  # noqa: F401
+    import airflow.sdk  # noqa: F401
+    from airflow.dag_processing.dagbag import DagBag
+
+    with tempfile.TemporaryDirectory() as empty:
+        DagBag(dag_folder=empty)  # warm: plugins, settings, listeners
+    if not cold:
+        import logging
+
+        from airflow.dag_processing.processor import _pre_import_airflow_modules
+
+        _pre_import_airflow_modules(path, logging.getLogger("bench"))
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=path)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "dags": sorted(bag.dags),
+                      "errors": {k: str(v)[:300] for k, v in bag.import_errors.items()}}))
+
+
+if __name__ == "__main__":
+    main()

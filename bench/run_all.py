@@ -1,0 +1,193 @@
+"""``make bench``: every benchmark in one run, written to docs/benchmarks.md (and bench/results/latest.json).
+
+    python -m bench.run_all
+
+Knobs (environment): ``BENCH_SIZES`` (scale sizes, default 1000,2000,5000,10000),
+``BENCH_THREAD_SIZES`` (threads=1 vs 4 at, default 2000; empty: skip), ``BENCH_THREAD_REPS`` (2),
+``BENCH_PARSE_SAMPLES`` (5), ``BENCH_PARSE_COLD_SAMPLES`` (2), ``BENCH_PIPELINE_RUNS`` (5),
+``BENCH_LISTENER_RUNS`` (30), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
+datakit's SDK fixes, ~8 min; otherwise the last recorded one is shown), ``BENCH_OUTPUT``
+(default docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench.common import (REPO, airflow_env, machine, migrate_airflow_db, secs, verdict, versions,
+                          warm_bytecode)
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, "").strip() or default)
+
+
+def _sizes(name: str, default: str) -> list[int]:
+    raw = os.environ.get(name)
+    raw = default if raw is None else raw
+    return [int(x) for x in raw.replace(" ", "").split(",") if x]
+
+
+def headline(parse: dict, pipeline: dict, scale: dict, listener: dict) -> list[str]:
+    worst = parse["worst"]
+    doubling = scale["doubling"]
+    worst_doubling = max(doubling, key=lambda d: d["per_doubling"]) if doubling else None
+    biggest = scale["biggest"]
+    rows = [
+        "| # | benchmark | headline | target | verdict |",
+        "|---|---|---:|---|---|",
+        f"| 1 | DAG parse cost: worst DAG file / baseline DAG importing the SDK | "
+        f"**{worst['ratio'] * 100:.2f} %** (`{worst['file']}`, {worst['median_s'] * 1000:.0f} ms vs "
+        f"{parse['baseline_median_s']:.2f} s) | every file < 3 % | {verdict(parse['ok'])} |",
+        f"| 2 | Pipeline overhead: Airflow ingest task / SDK CLI (pagila, work after imports) | "
+        f"**{pipeline['ratio']:.2f}x** ({secs(pipeline['airflow_s'])} vs {secs(pipeline['cli_s'])}); preflight apart: "
+        f"{secs(pipeline['med']['full']['preflight_task_s'])} | <= 1.15x | {verdict(pipeline['ok'])} |",
+    ]
+    if worst_doubling is not None:
+        rows.append(
+            f"| 3 | Scale: time per doubling of tables (worst pair) | **{worst_doubling['per_doubling']:.2f}x** "
+            f"({worst_doubling['from']:,} -> {worst_doubling['to']:,}) | <= 2.2x | {verdict(scale['doubling_ok'])} |")
+    if biggest is not None:
+        rss = (verdict(scale["rss_ok"]) if scale["rss_ok"] is not None
+               else "not measured (sizes stop below 10,000)")
+        rows.append(f"| 3 | Scale: peak RSS of the ingesting process at {biggest['objects']:,} tables | "
+                    f"**{biggest['maxrss_bytes'] / 2**20:.0f} MiB** | < 1.5 GiB at 10,000 | {rss} |")
+        rows.append(f"| 3 | Scale: emulator's share of ingestion wall time (max) | "
+                    f"**{scale['max_emulator_share'] * 100:.1f} %** | not the bottleneck | "
+                    f"{verdict(scale['max_emulator_share'] < 0.5)} |")
+    rows.append(
+        f"| 4 | Lineage listener: added per task, healthy / down / slow (median) | "
+        f"**{listener['medians_ms']['healthy']:.1f} ms** / {listener['medians_ms']['down']:.0f} ms / "
+        f"{listener['medians_ms']['slow']:.0f} ms | <= 50 ms healthy; <= 2.5 s down | "
+        f"{verdict(listener['ok'])} |")
+    return rows
+
+
+FINDINGS = """## Findings (measured here, not changed by the benchmarks)
+
+* **The SDK is imported by every Airflow process that loads plugins.** `openmetadata-managed-apis`
+  (in requirements.txt, for OpenMetadata's pipeline deployment) registers an Airflow plugin through
+  an entry point, and its module imports `metadata` (the SDK) at import. Airflow loads plugins when it
+  deserializes a DAG and when the task runner starts a task (`integrate_macros_plugins`), so the
+  datakit's lazy imports keep DAG *parsing* cheap (section 1) but each task process still pays the
+  SDK import (see the cold runs of section 2: the cold `preflight` pays it). Not changed here: the
+  managed APIs are a deliberate dependency. A worker that pre-loads plugins before forking tasks pays
+  it once.
+* **`dag.test()` re-syncs the whole DAG folder on every call** (`sync_bag_to_db`: parse and serialize
+  every file in dags/), a test-harness cost included in section 2's Airflow time (a deployed Airflow
+  does this in the DAG processor, not per task).
+* **No bytecode on this machine.** `PYTHONDONTWRITEBYTECODE=1` is set and the venv holds no `.pyc`
+  files (uv does not compile bytecode unless asked: `uv pip install --compile-bytecode`), so every
+  process recompiles every module it imports - in a profile, 15 s of a 20 s SDK import. A deployed
+  image has bytecode; the benchmarks give their processes a private bytecode cache
+  (`PYTHONPYCACHEPREFIX`, warmed first) so they measure the datakit, not the compiler.
+* **Per-request proxy lookup.** The SDK's `requests` session looks up proxy settings from the
+  environment for every request (`get_environ_proxies`, ~8 % of an ingestion's profile). Left alone:
+  turning it off would ignore a deployment's proxy settings.
+"""
+
+
+def render(results: dict[str, Any], wall_s: float) -> str:
+    from bench import bench_before_after, bench_parse, bench_pipeline, bench_scale, listener_summary
+
+    m, v = results["machine"], results["versions"]
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (`python -m bench.run_all`) on **{results['date']}**; the whole run took "
+        f"**{wall_s / 60:.1f} min**. Re-run it after changing dags/, include/ or the pinned versions.",
+        "",
+        f"* Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Linux {m['kernel']}; load average at start "
+        f"{m['loadavg_at_start']} - **other work ran on this machine at the same time**.",
+        f"* Versions: Python {v['python']}, Airflow {v['airflow']}, openmetadata-ingestion {v['openmetadata-ingestion']}, "
+        f"PostgreSQL {v.get('postgresql', '?')}; OpenMetadata = the API emulator in tests/openmetadata_emulator/.",
+        "* Method: every comparison is measured in ONE run with its variants alternating or interleaved "
+        "(A, B, B, A, ... or round-robin), reported as medians and ratios of medians, so the load of the shared "
+        "2-core machine hits all variants alike. Absolute seconds vary between runs; the ratios are the result. "
+        "Every measured program runs in its own fresh process. Processes use a private, pre-warmed bytecode "
+        "cache (see Findings).",
+        f"* Sizes: scale {', '.join(f'{x:,}' for x in results['config']['sizes'])} tables "
+        "(`BENCH_SIZES=1000,2000 make bench` shortens the run).",
+        "",
+        "## Results",
+        "",
+        *headline(results["parse"], results["pipeline"], results["scale"], results["listener"]),
+        "",
+        bench_parse.report(results["parse"]),
+        bench_pipeline.report(results["pipeline"]),
+        bench_scale.report(results["scale"]),
+        listener_summary.report(results["listener"]),
+        bench_before_after.report(results.get("before_after"), results["scale"]),
+        FINDINGS,
+        "## Reproduce",
+        "",
+        "```bash",
+        "make bench                                  # everything, writes this file (~25 min)",
+        "BENCH_SIZES=1000,2000 make bench            # shorter scale series",
+        "BENCH_BEFORE_AFTER=1 make bench             # also re-measure the before/after of the SDK fixes",
+        ".venv/bin/python -m bench.bench_parse       # one benchmark alone (also bench_pipeline, bench_scale,",
+        ".venv/bin/python -m bench.bench_listener    #   bench_before_after, bench_listener)",
+        "```",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def main() -> None:
+    from bench import bench_before_after, bench_parse, bench_pipeline, bench_scale, listener_summary
+
+    started = time.perf_counter()
+    config = {
+        "sizes": _sizes("BENCH_SIZES", "1000,2000,5000,10000"),
+        "thread_sizes": _sizes("BENCH_THREAD_SIZES", "2000"),
+        "thread_reps": _int("BENCH_THREAD_REPS", 2),
+        "parse_samples": _int("BENCH_PARSE_SAMPLES", 5),
+        "parse_cold_samples": _int("BENCH_PARSE_COLD_SAMPLES", 2),
+        "pipeline_runs": _int("BENCH_PIPELINE_RUNS", 5),
+        "listener_runs": _int("BENCH_LISTENER_RUNS", 30),
+        "before_after": os.environ.get("BENCH_BEFORE_AFTER", "").strip().lower() in ("1", "true", "yes"),
+    }
+    output = Path(os.environ.get("BENCH_OUTPUT") or REPO / "docs" / "benchmarks.md")
+    results: dict[str, Any] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                               "machine": machine(), "config": config}
+    env = airflow_env()
+
+    def step(name: str) -> None:
+        print(f"[bench {time.perf_counter() - started:6.0f} s] {name}", flush=True)
+
+    step("setup: Airflow metadata DB, bytecode cache")
+    migrate_airflow_db(env)
+    results["bytecode_warm_s"] = warm_bytecode(env)
+    step("1/4 DAG parse cost")
+    results["parse"] = bench_parse.run(config["parse_samples"], config["parse_cold_samples"], env=env)
+    step("2/4 pipeline overhead (pagila: Airflow task vs CLI)")
+    results["pipeline"] = bench_pipeline.run(config["pipeline_runs"], full_runs=3, cold_runs=2, script_runs=2,
+                                             env=env, migrated=True)
+    step("4/4 lineage listener")
+    results["listener"] = listener_summary.run(config["listener_runs"], env=env)
+    if config["before_after"]:
+        step("before/after of the SDK fixes")
+        results["before_after"] = bench_before_after.run(env=env, migrated=True)
+    else:
+        results["before_after"] = bench_before_after.load()
+    step("3/4 scale")
+    results["scale"] = bench_scale.run(config["sizes"], 1, config["thread_sizes"], config["thread_reps"], env=env)
+    results["versions"] = versions(results["pipeline"]["pg_version"].split(" ")[0])
+    wall = time.perf_counter() - started
+    results["wall_s"] = wall
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(results, wall))
+    latest = REPO / "bench" / "results" / "latest.json"
+    latest.parent.mkdir(parents=True, exist_ok=True)
+    latest.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    step(f"done: {output} ({wall / 60:.1f} min)")
+    print("\n".join(headline(results["parse"], results["pipeline"], results["scale"], results["listener"])))
+
+
+if __name__ == "__main__":
+    main()
