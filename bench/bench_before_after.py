@@ -98,8 +98,9 @@ def report(result: dict[str, Any] | None, scale: dict[str, Any] | None = None) -
         "**What missed, and the fixes** (`include/workflow/sdk_fixes.py`, applied by `runner.start_workflow` "
         "before every workflow; each keeps the SDK's output exactly and only stops repeated work):",
         "",
-        "1. The first runs missed the pipeline target (the Airflow task was slower than the CLI) and made the "
-        "scale series too slow for its time budget. cProfile of an ingestion: more than half of the time in one "
+        "1. The first runs missed the pipeline target (the Airflow task was slower than the CLI: see *before* "
+        "below) and made the scale series too slow for its time budget. cProfile of an ingestion: more than half "
+        "of the time in one "
         "SDK line - `metadata.ingestion.connections.headers` tags every SQL statement sent to the source with "
         "the SDK's version and looks it up with `importlib.metadata.version(\"openmetadata-ingestion\")` *per "
         "statement* (scan site-packages, parse METADATA: 2.5-10 ms, ~9 statements per table). Fix: looked up "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def run(samples: int = 5, cold_samples: int = 3, env: dict[str, str] | None = No
                 dags[name] = result["dags"]
                 if result["errors"]:
                     errors[name] = result["errors"]
+    shutil.rmtree(baseline_dir, ignore_errors=True)
     base = median(times["processor"][BASE])
     cold_base = median(times["cold"][BASE]) if cold_samples else float("nan")
     rows = []
