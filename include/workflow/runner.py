@@ -19,6 +19,7 @@ Nothing here holds or logs secrets: the config (which does) is never returned.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -317,6 +318,28 @@ def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | Non
         sdk_logger.removeHandler(failed)
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the objects that exist before the workflow out of the garbage collector's full passes.
+
+    A task process holds Airflow, the SDK and the plugins: a large heap of long-lived objects.
+    Every full (generation 2) collection the workflow's allocations trigger walks all of it:
+    ``make bench`` measured one such pass at 0.55-0.67 s during a pagila ingestion in an Airflow
+    task, a third of the task, where the SDK's CLI (a smaller heap) pays far less. ``gc.freeze()``
+    moves those objects to the permanent generation (cheap: one list splice), so collections
+    only walk what the workflow allocates; the workflow's own garbage is still collected.
+    Airflow does the same in its DAG processor and LocalExecutor. If something froze the heap
+    before us, we leave it frozen; otherwise we unfreeze after the run.
+    """
+    was_frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not was_frozen:
+            gc.unfreeze()
+
+
 def run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None,
                  server=None) -> dict[str, Any]:
     """Execute the SDK's ingestion workflow for ``config``; see the module docstring.
@@ -324,6 +347,11 @@ def run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None 
     ``server`` (the ``OpenMetadataServer``) names the connection in messages and gives
     the client limits when ``client_arguments`` is not given.
     """
+    with frozen_heap():
+        return _run_workflow(config, label=label, client_arguments=client_arguments, server=server)
+
+
+def _run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None, server) -> dict[str, Any]:
     started = time.monotonic()
     if client_arguments is None and server is not None:
         client_arguments = server.client_arguments()

@@ -60,3 +60,50 @@ def test_sink_failures_fail_the_run_with_the_sdk_verdict(pagila_db, om_connectio
     assert summary["status"] == "failed"
     assert sum(step["errors"] for step in summary["steps"]) > 0
     assert summary["failures"], "the first failures are kept for the message"
+
+
+def test_frozen_heap_keeps_older_objects_out_of_full_collections_and_unfreezes():
+    import gc
+
+    from include.workflow.runner import frozen_heap
+
+    gc.unfreeze()  # a known start, whatever ran before in this process
+    with frozen_heap():
+        assert gc.get_freeze_count() > 1000  # the test process's heap: pytest, the SDK, ...
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_heap_leaves_a_heap_frozen_by_someone_else_frozen():
+    import gc
+
+    from include.workflow.runner import frozen_heap
+
+    gc.freeze()
+    try:
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_workflow_runs_in_a_frozen_heap(monkeypatch):
+    import gc
+    from types import SimpleNamespace
+
+    from include.workflow import runner
+
+    seen = []
+
+    def fake_start(config, **kwargs):
+        seen.append(gc.get_freeze_count())
+        raise runner.DatakitError("stop here")
+
+    monkeypatch.setattr(runner, "start_workflow", fake_start)
+    gc.unfreeze()
+    with pytest.raises(runner.DatakitError, match="stop here"):
+        config = SimpleNamespace(workflowConfig=SimpleNamespace(
+            openMetadataServerConfig=SimpleNamespace(hostPort="http://127.0.0.1:1/api")))
+        runner.run_workflow(config, label="t", client_arguments={})
+    assert seen and seen[0] > 0
+    assert gc.get_freeze_count() == 0
