@@ -19,6 +19,8 @@
         The SDK's own CLI, ``metadata ingest -c CONFIG.json``, exactly as ``.venv/bin/metadata``
         runs it (``metadata.cmd.metadata``), with its import (``import_s``) and its run
         (``run_s``: config load, workflow creation, execution, stop) timed apart.
+        ``--with-sdk-fixes``: the same CLI with the datakit's SDK fixes applied first, so
+        Airflow's own overhead can be compared with the same SDK work on both sides.
 
     python -m bench._pipeline_child config CONN_ID OUT.json
         The workflow config the ingest task builds (the project's builder), dumped as JSON for
@@ -27,6 +29,7 @@
 
 ``--sdk-as-is`` (dag, ingest): replace ``include.workflow.sdk_fixes.apply`` with a no-op, to
 measure the datakit as it was before those fixes (before/after in docs/benchmarks.md).
+``--no-heap-freeze`` (dag, ingest): run the workflow without ``runner.frozen_heap`` (before that fix).
 
 Connections come from ``AIRFLOW_CONN_*`` in the environment; the parent sets them.
 """
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 import warnings
@@ -72,7 +76,15 @@ def run_dag(dag_id: str, only: str | None, warm: bool) -> dict:
     startup = time.perf_counter() - _T0
     phases = _warm_up(full) if warm else {}
     parsed = time.perf_counter()
-    dag_run = dag.test()
+    profile = os.environ.get("BENCH_PROFILE")  # a cProfile dump of the timed part, to find where time goes
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        dag_run = profiler.runcall(dag.test)
+        profiler.dump_stats(profile)
+    else:
+        dag_run = dag.test()
     finished = time.perf_counter()
     tis = {ti.task_id: {"state": str(ti.state), "seconds": (ti.end_date - ti.start_date).total_seconds()
                         if ti.start_date and ti.end_date else None} for ti in dag_run.get_task_instances()}
@@ -124,11 +136,16 @@ def dump_config(conn_id: str, out: str) -> dict:
     return {"state": "success", "path": out}
 
 
-def run_cli(config: str) -> dict:
+def run_cli(config: str, with_fixes: bool = False) -> dict:
     started = time.perf_counter()
     from metadata.cmd import metadata
 
     imported = time.perf_counter()
+    if with_fixes:
+        from include.workflow import sdk_fixes
+
+        with open(config) as handle:
+            sdk_fixes.apply(json.load(handle)["source"]["type"])
     code = 0
     try:
         metadata(["ingest", "-c", config])
@@ -149,16 +166,24 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--service")
     parser.add_argument("--sdk-as-is", action="store_true")
+    parser.add_argument("--with-sdk-fixes", action="store_true")
+    parser.add_argument("--no-heap-freeze", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.sdk_as_is:
         from include.workflow import sdk_fixes
 
         sdk_fixes.apply = lambda *args, **kwargs: None
+    if args.no_heap_freeze:
+        from contextlib import nullcontext
+
+        from include.workflow import runner
+
+        runner.frozen_heap = nullcontext
     if args.mode == "dag":
         result = run_dag(args.target, args.only, args.warm)
     elif args.mode == "cli":
-        result = run_cli(args.target)
+        result = run_cli(args.target, args.with_sdk_fixes)
     elif args.mode == "config":
         result = dump_config(args.target, args.out)
     else:

@@ -88,7 +88,9 @@ def report(result: dict[str, Any]) -> str:
         "Each sample is a fresh interpreter that has already imported Airflow, `airflow.sdk`, `DagBag`, "
         "the plugins and - as Airflow's DAG processor does by default (`parsing_pre_import_modules`) - "
         "the `airflow.*` modules the file imports; only `DagBag(<file>)` is timed (the file's import and "
-        f"the bagging of its DAGs). {result['samples']} samples per file, interleaved (round-robin over "
+        f"the bagging of its DAGs), after a full garbage collection (a collection of Airflow's import heap, "
+        "~100 ms, would otherwise land on whichever file triggers it). "
+        f"{result['samples']} samples per file, interleaved (round-robin over "
         "all files and the baseline), median. The baseline is a trivial DAG whose file does "
         "`from metadata.workflow.metadata import MetadataWorkflow` at module level. The *cold* columns "
         f"({result['cold_samples']} samples) skip the pre-import of `airflow.*` modules, so the file "
@@ -111,6 +113,9 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    from bench.common import use_bytecode_cache
+
+    use_bytecode_cache()
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--cold-samples", type=int, default=3)

@@ -215,7 +215,7 @@ def report(result: dict[str, Any]) -> str:
                       + ", ".join(f"{r['objects']:,}: {secs(r['emulator_cpu_s'])}" for r in rows) + "."]
     for n, t in result["threads_summary"].items():
         lines += ["", f"**The SDK's `threads` knob** (`MetadataOptions.threads`, schemas processed in parallel) at "
-                      f"{n:,} objects ({len(t['samples_1'])} + {len(t['samples_4'])} runs alternating 1, 4, ...; median): threads=1 **{secs(t['threads_1_s'])}**, "
+                      f"{int(n):,} objects ({len(t['samples_1'])} + {len(t['samples_4'])} runs alternating 1, 4, ...; median): threads=1 **{secs(t['threads_1_s'])}**, "
                       f"threads=4 **{secs(t['threads_4_s'])}**: {t['speedup']:.2f}x "
                       f"(samples {', '.join(f'{x:.1f}' for x in t['samples_1'])} / "
                       f"{', '.join(f'{x:.1f}' for x in t['samples_4'])} s; peak RSS {mib(t['rss_1'])} / {mib(t['rss_4'])}; "
@@ -228,6 +228,9 @@ def sizes_from_env(default: str = "1000,2000,5000,10000") -> list[int]:
 
 
 def main() -> None:
+    from bench.common import use_bytecode_cache
+
+    use_bytecode_cache()
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=None, help="comma-separated object counts (default BENCH_SIZES or 1k..10k)")
     parser.add_argument("--threads", type=int, default=1)

@@ -26,8 +26,11 @@ PY = sys.executable
 PYCACHE = Path(os.environ.get("BENCH_PYCACHE", Path(tempfile.gettempdir()) / "datakit-bench-pycache"))
 
 
-sys.dont_write_bytecode = False  # this process too (it runs the emulator, which imports the SDK)
-sys.pycache_prefix = str(PYCACHE)
+def use_bytecode_cache() -> None:
+    """This process too (it runs the emulator, which imports the SDK). Called by each benchmark's
+    ``main()``, never at import: importing bench modules (tests/bench) changes nothing."""
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = str(PYCACHE)
 
 
 def bytecode_env(env: dict[str, str]) -> dict[str, str]:
