@@ -136,7 +136,7 @@ def render(results: dict[str, Any]) -> str:
         "## Reproduce",
         "",
         "```bash",
-        "make bench                                  # everything, writes this file (~25 min)",
+        "make bench                                  # everything, writes this file (~30 min on 2 cores)",
         "BENCH_SIZES=1000,2000 make bench            # shorter scale series",
         "BENCH_BEFORE_AFTER=1 make bench             # also re-measure the before/after of the SDK fixes",
         ".venv/bin/python -m bench.bench_parse       # one benchmark alone (also bench_pipeline, bench_scale,",

@@ -1,4 +1,4 @@
-# `make bench`: every benchmark in one run -> docs/benchmarks.md (bench/run_all.py; ~25 min).
+# `make bench`: every benchmark in one run -> docs/benchmarks.md (bench/run_all.py; ~30 min on 2 cores).
 # DAG parse cost, Airflow task vs the SDK's CLI, scale to 10,000 tables, lineage listener.
 # Needs the Debian package postgresql and ../shared/pagila. Knobs: BENCH_SIZES=1000,2000 (shorter),
 # BENCH_BEFORE_AFTER=1 (re-measure the SDK fixes' before/after); more in bench/run_all.py.
