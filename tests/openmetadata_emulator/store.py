@@ -51,6 +51,15 @@ class ApiError(Exception):
         self.message = message
 
 
+def parse(model: Any, body: Any, *, suffix: str = "") -> Any:
+    """``body`` validated with the SDK's own ``model`` class; otherwise an ``ApiError`` 400 naming
+    each offending field (``sdk.validation_message``), as the real server rejects a bad body."""
+    try:
+        return model.model_validate(body)
+    except Exception as exc:
+        raise ApiError(400, sdk.validation_message(model.__name__, exc) + suffix) from None
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -200,18 +209,12 @@ class Store:
         model = sdk.model(spec.create_model)
         if not isinstance(body, dict):
             raise ApiError(400, f"Invalid {model.__name__}: request body must be a JSON object")
-        try:
-            validated = model.model_validate(body)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        validated = parse(model, body)
         return validated.model_dump(mode="json", exclude_none=True, by_alias=True)
 
     def _validate_entity(self, c: _Collection, entity: dict) -> None:
         model = sdk.model(c.spec.entity_model)
-        try:
-            model.model_validate(entity)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc) + " (stored entity)") from None
+        parse(model, entity, suffix=" (stored entity)")
 
     # ------------------------------------------------------------------ references
 
@@ -695,10 +698,7 @@ class Store:
         """
         c = self.coll(coll)
         model = sdk.model("type.bulkDeleteStaleRequest.BulkDeleteStaleRequest")
-        try:
-            req = model.model_validate(body).model_dump(mode="json")
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        req = parse(model, body).model_dump(mode="json")
         scope_type = req["scopeEntityType"]
         if scope_type == "service":
             types = c.spec.filters.get("service") or SERVICE_TYPES
@@ -896,10 +896,7 @@ class Store:
 
     def put_ingestion_status(self, fqn: str, body: Any) -> dict:
         model = sdk.model("entity.services.ingestionPipelines.ingestionPipeline.PipelineStatus")
-        try:
-            status = model.model_validate(body).model_dump(mode="json", exclude_none=True)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        status = parse(model, body).model_dump(mode="json", exclude_none=True)
         with self.lock:
             pipeline = self._get_locked(self.coll("ingestionPipelines"), fqn=fqn)
             self.ingestion_statuses[pipeline["id"]][status["runId"]] = status
@@ -923,20 +920,14 @@ class Store:
 
     def put_progress(self, fqn: str, run_id: str, body: Any) -> dict:
         model = sdk.model("entity.services.ingestionPipelines.progressUpdate.ProgressUpdate")
-        try:
-            update = model.model_validate(body).model_dump(mode="json", exclude_none=True)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        update = parse(model, body).model_dump(mode="json", exclude_none=True)
         with self.lock:
             self.progress[(fqn, run_id)] = update
             return update
 
     def add_operation_metrics(self, fqn: str, run_id: str, body: Any) -> None:
         model = sdk.model("entity.services.ingestionPipelines.operationMetricsBatch.OperationMetricsBatch")
-        try:
-            model.model_validate(body)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        parse(model, body)
         with self.lock:
             self.operation_metrics[(fqn, run_id)].append(body)
 
@@ -950,10 +941,7 @@ class Store:
 
     def put_setting(self, body: Any) -> dict:
         model = sdk.model("settings.settings.Settings")
-        try:
-            setting = model.model_validate(body).model_dump(mode="json", exclude_none=True)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        setting = parse(model, body).model_dump(mode="json", exclude_none=True)
         with self.lock:
             self.settings[setting["config_type"]] = setting
             self._mutated()
@@ -963,12 +951,7 @@ class Store:
 
     def add_pipeline_statuses(self, fqn: str, bodies: list) -> dict:
         model = sdk.model("entity.data.pipeline.PipelineStatus")
-        statuses = []
-        for body in bodies:
-            try:
-                statuses.append(model.model_validate(body).model_dump(mode="json", exclude_none=True))
-            except Exception as exc:
-                raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        statuses = [parse(model, body).model_dump(mode="json", exclude_none=True) for body in bodies]
         c = self.coll("pipelines")
         with self.lock:
             pipeline = self._get_locked(c, fqn=fqn)
@@ -999,12 +982,7 @@ class Store:
         if not isinstance(bodies, list):
             raise ApiError(400, "Pipeline observability body must be a JSON array of PipelineObservability")
         model = sdk.model("type.pipelineObservability.PipelineObservability")
-        items = []
-        for body in bodies:
-            try:
-                items.append(model.model_validate(body).model_dump(mode="json", exclude_none=True))
-            except Exception as exc:
-                raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        items = [parse(model, body).model_dump(mode="json", exclude_none=True) for body in bodies]
         c = self.coll("tables")
         with self.lock:
             table = self._get_locked(c, entity_id=table_id)
@@ -1036,10 +1014,7 @@ class Store:
     def add_lineage(self, body: Any, *, user: str = "admin") -> None:
         """``PUT /lineage``: upsert the edge (fromId, toId); lineageDetails are replaced."""
         model = sdk.model("api.lineage.addLineage.AddLineageRequest")
-        try:
-            req = model.model_validate(body).model_dump(mode="json", exclude_none=True)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        req = parse(model, body).model_dump(mode="json", exclude_none=True)
         edge = req["edge"]
         with self.lock:
             from_ref = self._lineage_endpoint(edge["fromEntity"], "fromEntity")
@@ -1048,10 +1023,7 @@ class Store:
 
     def add_lineage_by_name(self, from_type, from_fqn, to_type, to_fqn, body: Any, *, user: str = "admin") -> None:
         model = sdk.model("type.entityLineage.LineageDetails")
-        try:
-            details = model.model_validate(body or {}).model_dump(mode="json", exclude_none=True)
-        except Exception as exc:
-            raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+        details = parse(model, body or {}).model_dump(mode="json", exclude_none=True)
         with self.lock:
             from_entity, _ = self._require_fqn((from_type,), from_fqn)
             to_entity, _ = self._require_fqn((to_type,), to_fqn)
@@ -1110,10 +1082,7 @@ class Store:
             except PatchError as exc:
                 raise ApiError(400, str(exc)) from None
             model = sdk.model("type.entityLineage.LineageDetails")
-            try:
-                model.model_validate(details)
-            except Exception as exc:
-                raise ApiError(400, sdk.validation_message(model.__name__, exc)) from None
+            parse(model, details)
             self._put_edge(edge["fromEntity"], edge["toEntity"], details, edge.get("description"), user)
 
     def delete_edge(self, from_id: str, to_id: str) -> None:
