@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from include.errors import ConfigError
 
@@ -34,6 +34,42 @@ def extra_of(conn: Any) -> dict[str, Any]:
     except Exception as exc:  # pragma: no cover - Airflow already warns on bad JSON
         raise ConfigError(f"{conn.conn_id}.extra", "is not valid JSON", "fix the JSON") from exc
     return dict(extra or {})
+
+
+def required(conn: Any, conn_id: str, attr: str, problem: str, fix: str) -> str:
+    """The connection field ``attr`` (host, schema, login), stripped; empty is a ``ConfigError``
+    naming ``{conn_id}.{attr}`` with ``problem`` and ``fix``."""
+    value = (getattr(conn, attr) or "").strip()
+    if not value:
+        raise ConfigError(f"{conn_id}.{attr}", problem, fix)
+    return value
+
+
+PG_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def pg_sslmode(extra: Mapping[str, Any], conn_id: str) -> str:
+    """The PostgreSQL ``sslmode`` extra (default ``disable``), checked against libpq's modes."""
+    sslmode = str(extra.get("sslmode", "disable")).strip().lower()
+    if sslmode not in PG_SSL_MODES:
+        raise ConfigError(f"{conn_id}.extra.sslmode", f"{sslmode!r} is not an sslmode",
+                          f"use one of {', '.join(PG_SSL_MODES)}")
+    return sslmode
+
+
+def extra_patterns(extra: Mapping[str, Any], key: str, conn_id: str, example: str) -> tuple[str, ...]:
+    """The connection extra ``key`` as a tuple of regular expressions (absent or empty: none;
+    one string: that one). Anything else is a ``ConfigError`` naming the field, with ``example``
+    (a JSON list) as the fix."""
+    value = extra.get(key)
+    if value in (None, "", []):
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{conn_id}.extra.{key}", f"{value!r} is not a list of regular expressions",
+                          f"give a JSON list, e.g. {example}")
+    return tuple(str(v) for v in value)
 
 
 def as_bool(value: Any, field: str) -> bool:

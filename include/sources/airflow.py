@@ -67,11 +67,12 @@ Nothing here imports the SDK at module level (the DAG file imports this module).
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from include.connections import as_bool, extra_of
+from include.connections import as_bool, extra_of, extra_patterns, pg_sslmode, required
 from include.errors import ConfigError, PreflightError
 from include.sources.common import _patterns, build_workflow_config
 
@@ -81,7 +82,6 @@ SOURCE_TYPE = "airflow"
 DEFAULT_BASE_URL = "http://localhost:8080"
 _DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 _CONN_TYPES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
-_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Tables the SDK's connector reads; without them this is not an Airflow metadata DB.
 AIRFLOW_TABLES = ("dag", "serialized_dag")
 # openmetadata-ingestion 2.0.6, AirflowSource.get_pipeline_status: it selects
@@ -201,18 +201,6 @@ class AirflowMetadataDb:
                               username=self.username, password=self.password, sslmode=self.sslmode)
 
 
-def _list(extra: Mapping[str, Any], key: str, conn_id: str) -> tuple[str, ...]:
-    value = extra.get(key)
-    if value in (None, "", []):
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise ConfigError(f"{conn_id}.extra.{key}", f"{value!r} is not a list of regular expressions",
-                          'give a JSON list, e.g. ["^catalog_"]')
-    return tuple(str(v) for v in value)
-
-
 def options_from_extra(extra: Mapping[str, Any], conn_id: str) -> PipelineOptions:
     """``PipelineOptions`` from the connection's extras; errors name ``{conn_id}.extra.<key>``."""
     known = {"number_of_status", "pipeline_filter", "pipeline_exclude", "include_owners", "include_tags", "sslmode"}
@@ -224,8 +212,8 @@ def options_from_extra(extra: Mapping[str, Any], conn_id: str) -> PipelineOption
     options = replace(
         base,
         number_of_status=extra.get("number_of_status", base.number_of_status),
-        pipeline_includes=_list(extra, "pipeline_filter", conn_id),
-        pipeline_excludes=_list(extra, "pipeline_exclude", conn_id),
+        pipeline_includes=extra_patterns(extra, "pipeline_filter", conn_id, '["^catalog_"]'),
+        pipeline_excludes=extra_patterns(extra, "pipeline_exclude", conn_id, '["^catalog_"]'),
         include_owners=as_bool(extra.get("include_owners", base.include_owners), f"{conn_id}.extra.include_owners"),
         include_tags=as_bool(extra.get("include_tags", base.include_tags), f"{conn_id}.extra.include_tags"),
     )
@@ -268,27 +256,18 @@ def airflow_db_from_connection(conn: Any) -> AirflowMetadataDb:
                               "still ingested), or use a PostgreSQL metadata DB as Astro does")
         return AirflowMetadataDb(conn_id=conn_id, backend=backend, path=path, options=options)
 
-    host = (conn.host or "").strip()
-    if not host:
-        raise ConfigError(f"{conn_id}.host", "the metadata database host is empty",
-                          "set Host to the database server, e.g. postgres (astro dev start)")
+    host = required(conn, conn_id, "host", "the metadata database host is empty",
+                    "set Host to the database server, e.g. postgres (astro dev start)")
     if "/" in host or ":" in host:
         raise ConfigError(f"{conn_id}.host", f"{host!r} is not a host name",
                           "put the port in Port and only the server name in Host")
-    database = (conn.schema or "").strip()
-    if not database:
-        raise ConfigError(f"{conn_id}.schema", "the database name is empty",
-                          "set Schema to the metadata database's name, e.g. postgres (astro dev start) or airflow")
-    username = (conn.login or "").strip()
-    if not username:
-        raise ConfigError(f"{conn_id}.login", "the user name is empty",
-                          "set Login to a user that can read Airflow's tables, e.g. postgres (astro dev start)")
+    database = required(conn, conn_id, "schema", "the database name is empty",
+                        "set Schema to the metadata database's name, e.g. postgres (astro dev start) or airflow")
+    username = required(conn, conn_id, "login", "the user name is empty",
+                        "set Login to a user that can read Airflow's tables, e.g. postgres (astro dev start)")
     sslmode = "disable"
     if backend == "postgres":
-        sslmode = str(extra.get("sslmode", "disable")).strip().lower()
-        if sslmode not in _SSL_MODES:
-            raise ConfigError(f"{conn_id}.extra.sslmode", f"{sslmode!r} is not an sslmode",
-                              f"use one of {', '.join(_SSL_MODES)}")
+        sslmode = pg_sslmode(extra, conn_id)
     elif "sslmode" in extra:
         raise ConfigError(f"{conn_id}.extra.sslmode", "sslmode is a PostgreSQL setting", "remove it for MySQL")
     try:
@@ -507,23 +486,15 @@ def _rows(source: AirflowMetadataDb, sql: str, timeout: float = 5.0) -> list[tup
         connection = psycopg2.connect(host=source.host, port=source.port, dbname=source.database,
                                       user=source.username, password=source.password, sslmode=source.sslmode,
                                       connect_timeout=max(1, int(timeout)), application_name="datakit")
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return list(cursor.fetchall())
-        finally:
-            connection.close()
-    import pymysql
+    else:
+        import pymysql
 
-    connection = pymysql.connect(host=source.host, port=source.port, user=source.username,
-                                 password=source.password or "", database=source.database,
-                                 connect_timeout=max(1, int(timeout)))
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
-    finally:
-        connection.close()
+        connection = pymysql.connect(host=source.host, port=source.port, user=source.username,
+                                     password=source.password or "", database=source.database,
+                                     connect_timeout=max(1, int(timeout)))
+    with closing(connection), connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
 
 
 def stale_dag_ids(source: AirflowMetadataDb, timeout: float = 5.0) -> list[str]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from include.connections import as_bool, extra_of
+from include.connections import as_bool, extra_of, extra_patterns, required
 from include.errors import ConfigError
 from include.sources.common import MetadataOptions, build_workflow_config
 
@@ -75,17 +75,6 @@ class MssqlSource:
         return replace(base, **changes).validated(prefix=f"{self.conn_id}.extra")
 
 
-def _list(extra: dict[str, Any], key: str, conn_id: str) -> tuple[str, ...]:
-    value = extra.get(key)
-    if value in (None, "", []):
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise ConfigError(f"{conn_id}.extra.{key}", f"{value!r} is not a list", 'give a JSON list, e.g. ["^dbo$"]')
-    return tuple(str(v) for v in value)
-
-
 def mssql_from_connection(conn: Any) -> MssqlSource:
     conn_id = conn.conn_id or "mssql"
     if conn.login or conn.password:
@@ -94,17 +83,10 @@ def mssql_from_connection(conn: Any) -> MssqlSource:
             "a login or password is set, but this connection authenticates with Kerberos",
             "clear Login and Password: the Kerberos ticket from the sidecar (KRB5CCNAME) is used",
         )
-    host = (conn.host or "").strip()
-    if not host:
-        raise ConfigError(f"{conn_id}.host", "the SQL Server host is empty",
-                          "set Host to the server's fully qualified name (Kerberos needs it for the SPN)")
-    database = (conn.schema or "").strip()
-    if not database:
-        raise ConfigError(
-            f"{conn_id}.schema",
-            "the database name is empty (the SDK would build a broken URL)",
-            "set the connection's Schema field to the database to catalogue, e.g. master",
-        )
+    host = required(conn, conn_id, "host", "the SQL Server host is empty",
+                    "set Host to the server's fully qualified name (Kerberos needs it for the SPN)")
+    database = required(conn, conn_id, "schema", "the database name is empty (the SDK would build a broken URL)",
+                        "set the connection's Schema field to the database to catalogue, e.g. master")
     extra = extra_of(conn)
     driver = str(extra.get("driver") or DEFAULT_DRIVER).strip()
     if not driver or any(c in driver for c in "{};="):
@@ -120,9 +102,9 @@ def mssql_from_connection(conn: Any) -> MssqlSource:
         trust_server_certificate=as_bool(extra.get("trust_server_certificate", False),
                                          f"{conn_id}.extra.trust_server_certificate"),
         ingest_all_databases=as_bool(extra.get("ingest_all_databases", False), f"{conn_id}.extra.ingest_all_databases"),
-        database_filter=_list(extra, "database_filter", conn_id),
-        schema_filter=_list(extra, "schema_filter", conn_id),
-        table_filter=_list(extra, "table_filter", conn_id),
+        database_filter=extra_patterns(extra, "database_filter", conn_id, '["^dbo$"]'),
+        schema_filter=extra_patterns(extra, "schema_filter", conn_id, '["^dbo$"]'),
+        table_filter=extra_patterns(extra, "table_filter", conn_id, '["^dbo$"]'),
     )
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from include.connections import as_bool, extra_of
-from include.errors import ConfigError
+from include.connections import as_bool, extra_of, pg_sslmode, required
 from include.sources.common import MetadataOptions, build_workflow_config
 
 SOURCE_TYPE = "postgres"
-_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 @dataclass(frozen=True)
@@ -43,23 +41,12 @@ class PostgresSource:
 
 def postgres_from_connection(conn: Any) -> PostgresSource:
     conn_id = conn.conn_id or "postgres"
-    host = (conn.host or "").strip()
-    if not host:
-        raise ConfigError(f"{conn_id}.host", "the PostgreSQL host is empty", "set Host to the server name")
-    database = (conn.schema or "").strip()
-    if not database:
-        raise ConfigError(
-            f"{conn_id}.schema",
-            "the database name is empty",
-            "set the connection's Schema (Database) field to the database to catalogue, e.g. pagila",
-        )
-    username = (conn.login or "").strip()
-    if not username:
-        raise ConfigError(f"{conn_id}.login", "the user name is empty", "set Login to a user that can read the catalog")
+    host = required(conn, conn_id, "host", "the PostgreSQL host is empty", "set Host to the server name")
+    database = required(conn, conn_id, "schema", "the database name is empty",
+                        "set the connection's Schema (Database) field to the database to catalogue, e.g. pagila")
+    username = required(conn, conn_id, "login", "the user name is empty", "set Login to a user that can read the catalog")
     extra = extra_of(conn)
-    sslmode = str(extra.get("sslmode", "disable")).strip().lower()
-    if sslmode not in _SSL_MODES:
-        raise ConfigError(f"{conn_id}.extra.sslmode", f"{sslmode!r} is not an sslmode", f"use one of {', '.join(_SSL_MODES)}")
+    sslmode = pg_sslmode(extra, conn_id)
     return PostgresSource(
         conn_id=conn_id,
         host=host,

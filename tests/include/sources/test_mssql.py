@@ -114,6 +114,8 @@ def test_no_password_anywhere_in_the_built_config():
         ({"extra": json.dumps({"schema_filter": ["(dbo"]})}, "mssql_corp.extra.schema_includes",
          "not a valid regular expression"),
         ({"extra": json.dumps({"encrypt": "sometimes"})}, "mssql_corp.extra.encrypt", "not a boolean"),
+        ({"extra": json.dumps({"table_filter": {"a": 1}})}, "mssql_corp.extra.table_filter",
+         'is not a list of regular expressions'),
     ],
 )
 def test_bad_inputs_rejected(kwargs, field, phrase):
