@@ -39,6 +39,19 @@ def airflow_db():
     return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
 
 
+@pytest.fixture(autouse=True)
+def _no_leftover_dag_runs(request):
+    """A test that uses the metadata DB leaves no DAG runs behind, whatever order tests run in."""
+    if "airflow_db" not in request.fixturenames:
+        yield
+        return
+    from tests.support.airflow_run import dag_runs_removed_after
+
+    request.getfixturevalue("airflow_db")
+    with dag_runs_removed_after():
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A real PostgreSQL 15 cluster on a free loopback port, with pagila loaded as a template."""

@@ -29,9 +29,8 @@ def synced(airflow_db):
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
     from airflow.models.dag import DagModel
-    from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
     manager = DagBundlesManager()
     with create_session() as session:
@@ -42,12 +41,10 @@ def synced(airflow_db):
         sync_bag_to_db(BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name),
                        bundle.name, bundle.version)
     with create_session() as session:
-        before = set(session.scalars(select(DagRun.id)))
         paused = dict(session.execute(select(DagModel.dag_id, DagModel.is_paused)).all())
         max_runs = dict(session.execute(select(DagModel.dag_id, DagModel.max_active_runs)).all())
     yield
-    with create_session() as session:  # leave the DB as other tests expect it (no runs, DAGs paused)
-        session.execute(delete(DagRun).where(DagRun.id.not_in(before)))
+    with create_session() as session:  # DAGs paused as other tests expect (runs: tests/conftest.py)
         for dag_model in session.scalars(select(DagModel).where(DagModel.dag_id.in_(paused))):
             dag_model.is_paused = paused[dag_model.dag_id]
             dag_model.max_active_runs = max_runs[dag_model.dag_id]

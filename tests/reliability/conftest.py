@@ -13,25 +13,6 @@ import pytest
 from tests.reliability.helpers import SERVICE, Catalog, DagRun, set_om_connection
 
 
-def _run_ids() -> set:
-    from airflow.models.dagrun import DagRun as DagRunModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        return set(session.scalars(select(DagRunModel.id)))
-
-
-def _delete_runs_except(keep: set) -> None:
-    """Leave the metadata DB as other tests expect it: no runs of ours."""
-    from airflow.models.dagrun import DagRun as DagRunModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import delete
-
-    with create_session() as session:
-        session.execute(delete(DagRunModel).where(DagRunModel.id.not_in(keep)))
-
-
 @pytest.fixture(scope="session")
 def warm_dag_runs(airflow_db):
     """One throwaway in-process DAG run, so timed runs do not pay Airflow's first-task
@@ -39,12 +20,11 @@ def warm_dag_runs(airflow_db):
     preflight on a bad regex, before any connection or network use."""
     from tests.support import airflow_run
 
-    before = _run_ids()
     dag = airflow_run.load_dag("catalog_pagila")
     for task in dag.tasks:
         task.retries = 0
-    dag.test(run_conf={"schema_filter": ["("]})
-    _delete_runs_except(before)
+    with airflow_run.dag_runs_removed_after():
+        dag.test(run_conf={"schema_filter": ["("]})
 
 
 @pytest.fixture
@@ -62,10 +42,8 @@ def no_task_retries(monkeypatch, warm_dag_runs):
             task.retries = 0
         return dag
 
-    before = _run_ids()
     monkeypatch.setattr(airflow_run, "load_dag", load_dag)
-    yield airflow_run.run_dag
-    _delete_runs_except(before)
+    return airflow_run.run_dag  # the runs are deleted after the test (tests/conftest.py)
 
 
 _CLEAN: dict[str, Any] = {}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,6 +16,23 @@ class DagRunResult:
     task_states: dict[str, str]
     xcoms: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@contextmanager
+def dag_runs_removed_after() -> Iterator[None]:
+    """DAG runs created inside the block are deleted after it (with their task instances and
+    XComs): the metadata DB lives for the whole session, and tests compare lists of runs."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete, select
+
+    with create_session() as session:
+        before = set(session.scalars(select(DagRun.id)))
+    try:
+        yield
+    finally:
+        with create_session() as session:
+            session.execute(delete(DagRun).where(DagRun.id.not_in(before)))
 
 
 def load_dag(dag_id: str):
