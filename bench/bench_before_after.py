@@ -21,7 +21,6 @@ import argparse
 import json
 import shutil
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, airflow_env, machine, median, migrate_airflow_db, secs

@@ -31,13 +31,15 @@ import subprocess
 import time
 from typing import Any
 
-from bench.common import PY, REPO, airflow_env, last_json_line, median, mib, secs, timed_child, verdict
+from bench.common import (PY, REPO, airflow_env, env_sizes, last_json_line, median, mib, parse_sizes, secs,
+                          timed_child, verdict)
 
 SQL = REPO / "bench" / "synthetic_schema.sql"
 PER_SCHEMA = 500
 DOUBLING_TARGET = 2.2
 RSS_TARGET = 1.5 * 2**30
 RSS_TARGET_TABLES = 10_000
+DEFAULT_SIZES = "1000,2000,5000,10000"
 
 
 def generate(cluster, database: str, objects: int) -> float:
@@ -223,10 +225,6 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sizes_from_env(default: str = "1000,2000,5000,10000") -> list[int]:
-    return [int(x) for x in os.environ.get("BENCH_SIZES", default).replace(" ", "").split(",") if x]
-
-
 def main() -> None:
     from bench.common import use_bytecode_cache
 
@@ -237,11 +235,10 @@ def main() -> None:
     parser.add_argument("--thread-sizes", default="2000", help="sizes to compare threads=1 vs 4 at ('' = none)")
     parser.add_argument("--thread-reps", type=int, default=2)
     args = parser.parse_args()
-    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else sizes_from_env()
-    thread_sizes = [int(x) for x in args.thread_sizes.split(",") if x]
-    result = run(sizes, args.threads, thread_sizes, args.thread_reps)
+    object_counts = parse_sizes(args.sizes) if args.sizes else env_sizes("BENCH_SIZES", DEFAULT_SIZES)
+    result = run(object_counts, args.threads, parse_sizes(args.thread_sizes), args.thread_reps)
     print(report(result))
-    print(json.dumps({"sizes": sizes, "ingest_s": [round(r["ingest_s"], 1) for r in result["rows"]],
+    print(json.dumps({"sizes": object_counts, "ingest_s": [round(r["ingest_s"], 1) for r in result["rows"]],
                       "per_doubling": [round(d["per_doubling"], 2) for d in result["doubling"]],
                       "rss_mib": [round(r["maxrss_bytes"] / 2**20) for r in result["rows"]],
                       "complete": result["complete"]}))

@@ -123,6 +123,16 @@ def last_json_line(text: str) -> dict[str, Any]:
     raise ValueError(f"no JSON result in the child's output:\n{text[-2000:]}")
 
 
+def parse_sizes(text: str) -> list[int]:
+    """``"1000, 2000"`` -> ``[1000, 2000]``; empty -> ``[]``."""
+    return [int(x) for x in text.replace(" ", "").split(",") if x]
+
+
+def env_sizes(name: str, default: str) -> list[int]:
+    """Sizes from the environment variable ``name`` (set but empty: none), else ``default``."""
+    return parse_sizes(os.environ.get(name, default))
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

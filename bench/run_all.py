@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.common import (REPO, airflow_env, machine, migrate_airflow_db, secs, verdict, versions,
+from bench.bench_scale import DEFAULT_SIZES
+from bench.common import (REPO, airflow_env, env_sizes, machine, migrate_airflow_db, secs, verdict, versions,
                           warm_bytecode)
 
 
@@ -31,12 +32,6 @@ LATEST = REPO / "bench" / "results" / "latest.json"
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, "").strip() or default)
-
-
-def _sizes(name: str, default: str) -> list[int]:
-    raw = os.environ.get(name)
-    raw = default if raw is None else raw
-    return [int(x) for x in raw.replace(" ", "").split(",") if x]
 
 
 def headline(parse: dict, pipeline: dict, scale: dict, listener: dict) -> list[str]:
@@ -160,8 +155,8 @@ def main() -> None:
 
     started = time.perf_counter()
     config = {
-        "sizes": _sizes("BENCH_SIZES", "1000,2000,5000,10000"),
-        "thread_sizes": _sizes("BENCH_THREAD_SIZES", "2000"),
+        "sizes": env_sizes("BENCH_SIZES", DEFAULT_SIZES),
+        "thread_sizes": env_sizes("BENCH_THREAD_SIZES", "2000"),
         "thread_reps": _int("BENCH_THREAD_REPS", 2),
         "parse_samples": _int("BENCH_PARSE_SAMPLES", 5),
         "parse_cold_samples": _int("BENCH_PARSE_COLD_SAMPLES", 2),
