@@ -106,7 +106,6 @@ def handle(task_instance: Any, state: str) -> None:
             return
         if not run.inlets and not run.outlets:
             return
-        from include.lineage.client import OMClient
         from include.openmetadata.server import get_server
 
         server = get_server(config.openmetadata_conn_id)

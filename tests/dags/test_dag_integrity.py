@@ -109,7 +109,6 @@ def test_schedule_comes_from_settings_for_every_catalog_dag(monkeypatch):
 
 
 def test_params_reject_wrong_types_at_trigger():
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.exceptions import ParamValidationError
 
     dag = load_dag("catalog_pagila")

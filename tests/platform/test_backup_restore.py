@@ -108,7 +108,7 @@ def test_round_trip_with_pg_variables(pg_cluster, pg_tools, tmp_path):
         pg_cluster.drop_database(database)
         result = make("restore", pg_env(pg_cluster, BACKUP=str(archive), CONFIRM="yes", BACKUP_DIR=str(backups)))
         assert result.returncode == 0, result.stdout + result.stderr
-        assert f"does not exist: it is created" in result.stdout
+        assert "does not exist: it is created" in result.stdout
         assert snapshot(pg_cluster, database) == before
         assert pg_cluster.psql("SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_\\_restore'") == "0"
         assert len(list(backups.glob("*.dump"))) == 1, "nothing to save: the database did not exist"
