@@ -17,10 +17,18 @@ PYTEST_ARGS ?=
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+# The distributions in packages/ are installed like any user installs them (built wheels, not
+# editable): requirements-packages.txt for the datakit, requirements-dev.txt for test-only ones.
+# uv caches a local build by its pyproject.toml alone, so a changed source file forces a rebuild
+# of our own packages (--reinstall-package), never of anything from the index.
+OWN_PACKAGES := $(notdir $(patsubst %/pyproject.toml,%,$(wildcard packages/*/pyproject.toml)))
+OWN_PACKAGE_FILES := $(shell find packages -type f -not -path '*/tests/*' -not -path '*/__pycache__/*' 2>/dev/null)
+
+$(STAMP): requirements.txt requirements-packages.txt requirements-dev.txt constraints.txt $(OWN_PACKAGE_FILES)
 	@command -v $(UV) >/dev/null || { echo "uv is not installed: pip install uv (or see https://docs.astral.sh/uv/)"; exit 1; }
 	@test -x $(PY) || $(UV) venv --python $(PYTHON_VERSION) $(VENV)
-	$(UV) pip install --python $(PY) apache-airflow==3.3.2 -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(UV) pip install --python $(PY) apache-airflow==3.3.2 -r requirements.txt -r requirements-packages.txt \
+	    -r requirements-dev.txt -c constraints.txt $(addprefix --reinstall-package ,$(OWN_PACKAGES))
 	@touch $@
 
 setup: $(STAMP) ## Create .venv with uv: Airflow 3.3.2 + requirements (idempotent; fast when nothing changed)
