@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from include.lineage import listener
-    from tests.openmetadata_emulator.server import Emulator
+    from openmetadata_emulator import Emulator
 
     healthy = Emulator(port=0)
     healthy.start()

@@ -67,7 +67,7 @@ class PagilaRig:
         self.migrated = migrated
 
     def __enter__(self) -> "PagilaRig":
-        from tests.openmetadata_emulator.server import Emulator
+        from openmetadata_emulator import Emulator
         from tests.support.postgres import start_cluster
 
         if not self.migrated:

@@ -71,7 +71,7 @@ def shape(cluster, database: str) -> dict[str, Any]:
 def ingest(cluster, database: str, threads: int, env: dict[str, str], as_is: bool = False) -> dict[str, Any]:
     """One ingestion of ``database`` in a child process into a fresh emulator (``as_is``: without
     the datakit's SDK fixes, for before/after)."""
-    from tests.openmetadata_emulator.server import Emulator
+    from openmetadata_emulator import Emulator
 
     emulator = Emulator(port=0).start()
     conn_id = f"bench_{database}"

@@ -61,7 +61,7 @@ def warm_bytecode(env: dict[str, str]) -> float:
     """Import what the benchmarks' children import once, so the cache holds their bytecode."""
     started = time.perf_counter()
     run([PY, "-c", "import airflow, airflow.sdk, metadata.workflow.metadata, metadata.cli.ingest, "
-                   "tests.openmetadata_emulator.server as s; s.sdk.load(); "
+                   "openmetadata_emulator.server as s; s.sdk.load(); "
                    "from airflow.dag_processing.dagbag import DagBag; DagBag()"], env=env, timeout=900)
     return time.perf_counter() - started
 

@@ -9,7 +9,7 @@
 
 1. a throwaway PostgreSQL 15 cluster (Debian ``postgresql``) on a free loopback port with the
    pagila sample database (``../shared/pagila``, checksums verified);
-2. the OpenMetadata API emulator (``tests/openmetadata_emulator``: the test stand-in for an
+2. the OpenMetadata API emulator (``packages/openmetadata-emulator``: the test stand-in for an
    OpenMetadata server), state in ``.demo/openmetadata-state.json``;
 3. ``airflow standalone`` with this project's DAGs and plugins (``AIRFLOW_HOME=.demo/airflow``,
    SQLite metadata DB, connections as ``AIRFLOW_CONN_*``: ``openmetadata_default`` -> emulator,
@@ -191,7 +191,7 @@ def start_emulator(port: int) -> str:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with open(out, "wb") as stdout, open(err, "ab") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.openmetadata_emulator", "--port", str(port), "--state", str(EMULATOR_STATE),
+            [sys.executable, "-m", "openmetadata_emulator", "--port", str(port), "--state", str(EMULATOR_STATE),
              "--log-level", "WARNING"],
             cwd=str(REPO), env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True,
         )

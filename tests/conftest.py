@@ -23,7 +23,9 @@ os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_AIRFL
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
-pytest_plugins = ["tests.openmetadata_emulator.pytest_plugin"]
+# The emulator's fixtures (om_emulator, om_emulator_factory, om_emulator_session, om_catalog)
+# come from the openmetadata-emulator distribution's pytest plugin (packages/, installed by
+# `make setup`).
 
 
 def pytest_sessionfinish(session, exitstatus):

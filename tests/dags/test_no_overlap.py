@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.support.catalog import Catalog
+from openmetadata_emulator.client import Catalog
 from tests.support.airflow_run import run_dag
 
 pytestmark = pytest.mark.integration

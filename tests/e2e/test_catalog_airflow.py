@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.catalog import Catalog
+from openmetadata_emulator.client import Catalog
 from tests.support.airflow_run import REPO, load_dag, run_dag
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.support.airflow_run import run_dag
-from tests.support.catalog import Catalog
+from openmetadata_emulator.client import Catalog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -8,8 +8,7 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-
-from tests.support.catalog import Catalog as BaseCatalog
+from openmetadata_emulator.client import Catalog as BaseCatalog
 
 SERVICE = "pagila_postgres"
 SCHEMA_FQN = f"{SERVICE}.pagila.public"

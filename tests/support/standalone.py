@@ -433,7 +433,7 @@ def project_stack(pg_cluster=None) -> ProjectStack:
 def _start_stack(pg_cluster) -> ProjectStack:
     import tempfile
 
-    from tests.openmetadata_emulator.server import Emulator
+    from openmetadata_emulator import Emulator
 
     root = Path(tempfile.mkdtemp(prefix="datakit-standalone-"))
     bundle = root / "probe-dags"

@@ -1,4 +1,4 @@
-"""State file persistence and the ``python -m tests.openmetadata_emulator`` entry point."""
+"""State file persistence and the ``python -m openmetadata_emulator`` entry point."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-
-from tests.emulator.helpers import Api, make_hierarchy, table_request
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from emulator_helpers import Api, make_hierarchy, table_request
 
 
 def test_state_survives_a_restart(om_emulator_factory, tmp_path):
@@ -59,10 +55,11 @@ def _read_line(proc: subprocess.Popen, timeout: float) -> str:
 
 def test_cli_prints_listening_line_answers_and_saves_on_sigterm(tmp_path):
     state = tmp_path / "cli-state.json"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    # From the installed distribution: no source checkout on the path, another working directory.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.openmetadata_emulator", "--port", "0", "--token", "tok", "--state", str(state)],
-        cwd=PROJECT_ROOT,
+        [sys.executable, "-m", "openmetadata_emulator", "--port", "0", "--token", "tok", "--state", str(state)],
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

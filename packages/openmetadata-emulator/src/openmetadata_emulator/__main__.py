@@ -1,6 +1,6 @@
 """Run the OpenMetadata API emulator (a test stand-in) as a process.
 
-    python -m tests.openmetadata_emulator --port 0 [--host 127.0.0.1] [--token JWT] [--state FILE]
+    python -m openmetadata_emulator --port 0 [--host 127.0.0.1] [--token JWT] [--state FILE]
 
 Prints exactly one line ``openmetadata-emulator listening on http://HOST:PORT/api`` to
 stdout (flushed) once it accepts connections; SIGTERM/SIGINT stop it, saving the state
@@ -18,7 +18,7 @@ import threading
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.openmetadata_emulator",
+        prog="python -m openmetadata_emulator",
         description="OpenMetadata API emulator (test stand-in, never used by production code).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")

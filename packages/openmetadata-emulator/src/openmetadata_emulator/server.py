@@ -1,6 +1,6 @@
 """HTTP front end of the OpenMetadata API emulator and its ``Emulator`` Python API.
 
-A test stand-in for the OpenMetadata server (see the package docstring); production
+A test stand-in for the OpenMetadata server (see README.md); production
 code never imports it.
 
 * stdlib ``ThreadingHTTPServer`` with daemon threads, HTTP/1.1 keep-alive, every

@@ -10,7 +10,7 @@ import copy
 import time
 import uuid
 
-from tests.emulator.helpers import Api, make_hierarchy, table_request
+from emulator_helpers import Api, make_hierarchy, table_request
 
 
 def _columns(n: int) -> tuple[str, ...]:

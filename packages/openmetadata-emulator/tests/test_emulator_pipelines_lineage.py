@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from tests.emulator.helpers import table_request
+from emulator_helpers import table_request
 
 
 def q(fqn: str) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import requests
 
-from tests.emulator.helpers import Api, make_hierarchy, table_request
+from emulator_helpers import Api, make_hierarchy, table_request
 
 
 def q(fqn: str) -> str:
