@@ -109,7 +109,7 @@ def render(results: dict[str, Any]) -> str:
         f"* Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Linux {m['kernel']}; load average at start "
         f"{m['loadavg_at_start']} - **other work ran on this machine at the same time**.",
         f"* Versions: Python {v['python']}, Airflow {v['airflow']}, openmetadata-ingestion {v['openmetadata-ingestion']}, "
-        f"PostgreSQL {v.get('postgresql', '?')}; OpenMetadata = the API emulator in tests/openmetadata_emulator/.",
+        f"PostgreSQL {v.get('postgresql', '?')}; OpenMetadata = the API emulator (packages/openmetadata-emulator).",
         "* Method: every comparison is measured in ONE run with its variants alternating or interleaved "
         "(A, B, B, A, ... or round-robin), reported as medians and ratios of medians, so the load of the shared "
         "2-core machine hits all variants alike. Absolute seconds vary between runs; the ratios are the result. "
