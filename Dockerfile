@@ -21,6 +21,16 @@ RUN set -eux; \
     rm -rf /var/lib/apt/lists/*
 USER astro
 
+# The datakit's own distributions (packages/, listed in requirements-packages.txt): the Runtime's
+# ONBUILD installed requirements.txt before it copied the project, so they are installed here.
+# Then openmetadata-managed-apis' own Airflow plugin entry point is neutralised: it imports the
+# OpenMetadata SDK in every Airflow process (each task pays ~9 s and ~240 MB);
+# plugins/datakit_managed_apis.py serves the same managed APIs from the API server only.
+# Runs after every install, so a rebuild with a new package version is neutralised again.
+RUN pip install --no-cache-dir -r requirements-packages.txt \
+ && python -m include.managed_apis.entry_point neutralise \
+ && python -m include.managed_apis.entry_point check
+
 # Kerberos: the sidecar's shared ticket cache and the host's krb5.conf are mounted here
 # (docker-compose.override.yml). No keytab or password ever enters this image.
 ENV KRB5CCNAME=FILE:/krb5/cache/krb5cc \

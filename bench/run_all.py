@@ -6,7 +6,7 @@
 Knobs (environment): ``BENCH_SIZES`` (scale sizes, default 1000,2000,5000,10000),
 ``BENCH_THREAD_SIZES`` (threads=1 vs 4 at, default 2000; empty: skip), ``BENCH_THREAD_REPS`` (2),
 ``BENCH_PARSE_SAMPLES`` (5), ``BENCH_PARSE_COLD_SAMPLES`` (2), ``BENCH_PIPELINE_RUNS`` (5),
-``BENCH_LISTENER_RUNS`` (30), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
+``BENCH_LISTENER_RUNS`` (30), ``BENCH_PLUGIN_RUNS`` (5), ``BENCH_PLUGIN_TASK_RUNS`` (3), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
 datakit's SDK fixes, ~8 min; otherwise the last recorded one is shown), ``BENCH_OUTPUT``
 (default docs/benchmarks.md).
 """
@@ -34,7 +34,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, "").strip() or default)
 
 
-def headline(parse: dict, pipeline: dict, scale: dict, listener: dict) -> list[str]:
+def headline(parse: dict, pipeline: dict, scale: dict, listener: dict, plugins: dict | None = None) -> list[str]:
     worst = parse["worst"]
     doubling = scale["doubling"]
     worst_doubling = max(doubling, key=lambda d: d["per_doubling"]) if doubling else None
@@ -67,19 +67,21 @@ def headline(parse: dict, pipeline: dict, scale: dict, listener: dict) -> list[s
         f"**{listener['medians_ms']['healthy']:.1f} ms** / {listener['medians_ms']['down']:.0f} ms / "
         f"{listener['medians_ms']['slow']:.0f} ms | <= 50 ms healthy; <= 2.5 s down | "
         f"{verdict(listener['ok'])} |")
+    if plugins:
+        from bench import bench_plugins
+
+        rows.append(bench_plugins.headline(plugins))
     return rows
 
 
 FINDINGS = """## Findings (measured here, not changed by the benchmarks)
 
-* **The SDK is imported by every Airflow process that loads plugins.** `openmetadata-managed-apis`
-  (in requirements.txt, for OpenMetadata's pipeline deployment) registers an Airflow plugin through
-  an entry point, and its module imports `metadata` (the SDK) at import. Airflow loads plugins when it
-  deserializes a DAG and when the task runner starts a task (`integrate_macros_plugins`), so the
-  datakit's lazy imports keep DAG *parsing* cheap (section 1) but each task process still pays the
-  SDK import (see the cold runs of section 2: the cold `preflight` pays it). Not changed here: the
-  managed APIs are a deliberate dependency. A worker that pre-loads plugins before forking tasks pays
-  it once.
+* **The SDK was imported by every Airflow process that loads plugins** (fixed; section 5).
+  `openmetadata-managed-apis` registers an Airflow plugin through an entry point whose module imports
+  `metadata` (the SDK) at import, and Airflow loads plugins in every component and at the start of
+  every task. The datakit now neutralises that entry point at install time and registers the managed
+  APIs itself, imported only when the API server mounts `/pluginsv2`. Sections 1-4 were measured
+  before the fix: their cold runs include that import.
 * **`dag.test()` re-syncs the whole DAG folder on every call** (`sync_bag_to_db`: parse and serialize
   every file in dags/), a test-harness cost included in section 2's Airflow time (a deployed Airflow
   does this in the DAG processor, not per task).
@@ -97,7 +99,7 @@ FINDINGS = """## Findings (measured here, not changed by the benchmarks)
 def render(results: dict[str, Any]) -> str:
     """The page, from the results' JSON form (bench/results/latest.json)."""
     wall_s = results["wall_s"]
-    from bench import bench_before_after, bench_parse, bench_pipeline, bench_scale, listener_summary
+    from bench import bench_before_after, bench_parse, bench_pipeline, bench_plugins, bench_scale, listener_summary
 
     m, v = results["machine"], results["versions"]
     parts = [
@@ -120,12 +122,14 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Results",
         "",
-        *headline(results["parse"], results["pipeline"], results["scale"], results["listener"]),
+        *headline(results["parse"], results["pipeline"], results["scale"], results["listener"],
+                  results.get("plugins")),
         "",
         bench_parse.report(results["parse"]),
         bench_pipeline.report(results["pipeline"]),
         bench_scale.report(results["scale"]),
         listener_summary.report(results["listener"]),
+        bench_plugins.report(results.get("plugins")),
         bench_before_after.report(results.get("before_after"), results["scale"], results["pipeline"]),
         FINDINGS,
         "## Reproduce",
@@ -151,7 +155,7 @@ def main() -> None:
         output.write_text(render(json.loads(LATEST.read_text())))
         print(f"rendered {output} from {LATEST}")
         return
-    from bench import bench_before_after, bench_parse, bench_pipeline, bench_scale, listener_summary
+    from bench import bench_before_after, bench_parse, bench_pipeline, bench_plugins, bench_scale, listener_summary
 
     started = time.perf_counter()
     config = {
@@ -162,6 +166,8 @@ def main() -> None:
         "parse_cold_samples": _int("BENCH_PARSE_COLD_SAMPLES", 2),
         "pipeline_runs": _int("BENCH_PIPELINE_RUNS", 5),
         "listener_runs": _int("BENCH_LISTENER_RUNS", 30),
+        "plugin_runs": _int("BENCH_PLUGIN_RUNS", 5),
+        "plugin_task_runs": _int("BENCH_PLUGIN_TASK_RUNS", 3),
         "before_after": os.environ.get("BENCH_BEFORE_AFTER", "").strip().lower() in ("1", "true", "yes"),
     }
     output = Path(os.environ.get("BENCH_OUTPUT") or DOC)
@@ -182,6 +188,8 @@ def main() -> None:
                                              env=env, migrated=True)
     step("4/4 lineage listener")
     results["listener"] = listener_summary.run(config["listener_runs"], env=env)
+    step("5 plugin load per process (managed APIs' entry point live vs neutralised)")
+    results["plugins"] = bench_plugins.run(config["plugin_runs"], config["plugin_task_runs"], env=env)
     if config["before_after"]:
         step("before/after of the SDK fixes")
         results["before_after"] = bench_before_after.run(env=env, migrated=True)
@@ -199,7 +207,8 @@ def main() -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(json.loads(LATEST.read_text())))
     step(f"done: {output} ({wall / 60:.1f} min)")
-    print("\n".join(headline(results["parse"], results["pipeline"], results["scale"], results["listener"])))
+    print("\n".join(headline(results["parse"], results["pipeline"], results["scale"], results["listener"],
+                              results.get("plugins"))))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ server can deploy, trigger, pause or delete DAGs.
 the plugin ``plugins/datakit_managed_apis_guard.py`` as a FastAPI *root middleware*
 (``AirflowPlugin.fastapi_root_middlewares``), so the API server installs it around its whole app
 and it sees every request before Starlette routes it to the mount. It acts only on paths under
-``/pluginsv2`` and lets everything else through untouched. The stock plugin stays installed
-and unmodified: Airflow 3.3 has no setting to exclude one entry-point plugin
-(``[core] lazy_load_plugins`` only delays loading; a plugin of the same name in ``plugins/``
-would shadow it but is reported as a plugin import error), and a guard in front of the mount
-does not depend on the stock code's internals, so a new release cannot silently re-open it.
+``/pluginsv2`` and lets everything else through untouched. The stock plugin's code is unmodified;
+only its entry point is neutralised at install time so that it loads in the API server alone
+(``include/managed_apis/entry_point.py``; ``plugins/datakit_managed_apis.py`` registers the stock
+blueprint lazily). A guard in front of the mount does not depend on the stock code's internals,
+so a new release cannot silently re-open it.
 
 For every request under ``/pluginsv2`` the guard:
 
