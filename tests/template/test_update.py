@@ -4,8 +4,8 @@ The template goes into a throwaway git repository (tag v1.0.0), a datakit is mad
 committed, its user edits the example DAG and commits, the template changes (tag v2.0.0:
 a DAG tag in the same file, a new pin of the lineage package, a .gitignore line) and the
 datakit runs `copier update`. Both layouts are checked: template/ as a repository of its
-own, and this repository's layout (template/ beside a root copier.yml that includes
-template/copier.yml: what a user's `copier copy <git URL of this repo>` reads).
+own, and this repository's layout (template/ beside this repository's root copier.yml, which
+includes template/copier.yml: what a user's `copier copy <git URL of this repo>` reads).
 """
 
 from __future__ import annotations
@@ -16,19 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.template.helpers import COPIER, NON_DEFAULT_ANSWERS, TEMPLATE, copier_copy, require_programs, run
+from tests.template.helpers import COPIER, NON_DEFAULT_ANSWERS, REPO, TEMPLATE, copier_copy, require_programs, run
 
 pytestmark = pytest.mark.integration
-
-# The root copier.yml that makes this repository a copier template (see the test's docstring).
-ROOT_SHIM = """\
-# This repository is a copier template: the questions are template/copier.yml's, the
-# project files template/project/ (copier copy <git URL of this repository> <dest>).
----
-!include template/copier.yml
----
-_subdirectory: template/project
-"""
 
 USER_LINE = 'print("orders_daily: built by the sales team\'s own SQL")'
 ORIGINAL_LINE = 'print("orders_daily built from raw_orders")'
@@ -60,7 +50,7 @@ def template_repo(root: Path, layout: str) -> tuple[Path, Path]:
         template_dir = root
     else:
         shutil.copytree(TEMPLATE, root / "template", ignore=shutil.ignore_patterns("__pycache__"))
-        (root / "copier.yml").write_text(ROOT_SHIM)
+        shutil.copy2(REPO / "copier.yml", root / "copier.yml")
         template_dir = root / "template"
     commit_all(root, "template v1", tag="v1.0.0")
     return root, template_dir
