@@ -20,6 +20,7 @@ EXPECTED = {
     "tests/dags/test_dag_integrity.py::test_no_import_errors",
     "tests/dags/test_dag_integrity.py::test_every_dag_file_defines_a_dag",
     "tests/dags/test_dag_integrity.py::test_dags_have_tags_owner_and_retries",
+    "tests/dags/test_dag_integrity.py::test_dags_serialize_with_their_lineage",
     "tests/dags/test_dag_integrity.py::test_parsing_imports_nothing_heavy",
     "tests/dags/test_example_lineage.py::test_example_dag_sends_its_lineage",
     ".astro/test_dag_integrity_default.py::test_no_import_errors",

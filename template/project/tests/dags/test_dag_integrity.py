@@ -21,12 +21,30 @@ HEAVY = ("metadata", "pandas", "openmetadata_emulator")
 PROBE = r"""
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
+try:  # the scheduler only ever sees DAGs through this serialization
+    from airflow.serialization.serialized_objects import DagSerialization as Serialization
+except ImportError:  # Airflow 3.0/3.1
+    from airflow.serialization.serialized_objects import SerializedDAG as Serialization
+
+
+def serialized(dag):
+    try:
+        back = Serialization.from_dict(Serialization.to_dict(dag))
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}", "lost": []}
+    lost = [t.task_id for t in dag.tasks
+            if list(map(str, back.get_task(t.task_id).inlets)) != list(map(str, t.inlets))
+            or list(map(str, back.get_task(t.task_id).outlets)) != list(map(str, t.outlets))]
+    return {"error": None, "lost": lost}
+
+
 bag = DagBag(sys.argv[1])
 print(json.dumps({
     "errors": {path: str(error) for path, error in bag.import_errors.items()},
     "dags": {dag_id: {"file": dag.fileloc, "tags": sorted(dag.tags or []),
                       "owner": (dag.default_args or {}).get("owner", "airflow"),
-                      "retries": (dag.default_args or {}).get("retries", 0)}
+                      "retries": (dag.default_args or {}).get("retries", 0),
+                      "serialized": serialized(dag)}
              for dag_id, dag in bag.dags.items()},
     "heavy": sorted(name for name in sys.argv[2].split(",") if name in sys.modules),
 }))
@@ -56,6 +74,15 @@ def test_dags_have_tags_owner_and_retries(parsed: dict) -> None:
         assert info["tags"], f"{dag_id}: give it tags=[...]"
         assert info["owner"] != "airflow", f"{dag_id}: set default_args owner (the team)"
         assert info["retries"] >= 2, f"{dag_id}: default_args retries is {info['retries']}, use at least 2"
+
+
+def test_dags_serialize_with_their_lineage(parsed: dict) -> None:
+    """What the scheduler gets: a DAG that does not serialize is dropped, lost inlets/outlets send no lineage."""
+    for dag_id, info in parsed["dags"].items():
+        assert info["serialized"]["error"] is None, f"{dag_id} does not serialize: {info['serialized']['error']}"
+        assert not info["serialized"]["lost"], (
+            f"{dag_id}: tasks {info['serialized']['lost']} lose inlets/outlets when serialized: declare tables "
+            f"with om_table(...) (include/lineage_tables.py), as lists")
 
 
 def test_parsing_imports_nothing_heavy(parsed: dict) -> None:

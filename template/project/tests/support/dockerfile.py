@@ -7,8 +7,13 @@ from pathlib import Path
 
 
 def dockerfile_env(path: Path) -> dict[str, str]:
-    """``{NAME: value}`` of every ``ENV NAME=value ...`` instruction (continuation lines joined)."""
+    """``{NAME: value}`` of every ``ENV NAME=value ...`` instruction (continuation lines joined).
+
+    No Dockerfile (a test run inside the image, where the ENV is already set): ``{}``.
+    """
     env: dict[str, str] = {}
+    if not path.is_file():
+        return env
     instruction = ""
     for line in path.read_text().splitlines():
         if not instruction and (not line.strip() or line.lstrip().startswith("#")):
