@@ -325,11 +325,13 @@ class Emulator:
             return 501, {"code": 501, "message": message}
 
         route, params = found
-        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        pairs = parse_qsl(raw_query, keep_blank_values=True)
+        query = dict(pairs)
         req = routes.Request(
             method=method,
             path=api_path,
             query=query,
+            query_pairs=pairs,
             body=body,
             user=_user_from_token(headers.get("authorization")),
             params=params,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -34,6 +34,13 @@ class Request:
     user: str
     params: dict[str, str]
     content_type: str = ""
+    # every (name, value) of the query string in order: repeated parameters
+    # (``search_after``, ``include_source_fields``) keep all their values here
+    query_pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter, in order."""
+        return [v for k, v in self.query_pairs if k == name]
 
     def json(self, default: Any = None) -> Any:
         if not self.body:
