@@ -13,7 +13,8 @@ import pytest
 
 from tests.template.helpers import text_files
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# The first test builds the venv (session fixture): minutes on a cold uv cache, not the default 600 s.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 # Every test the generated project ships, by file (the suite must run all of them).
 EXPECTED = {
