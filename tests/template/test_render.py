@@ -126,3 +126,26 @@ def test_a_wheels_directory_inside_the_project_resolves(tmp_path, template_wheel
     resolved = done.stdout.splitlines()
     assert "airflow-openmetadata-lineage==0.1.0" in resolved and "openmetadata-emulator==0.1.0" in resolved, \
         done.stdout[-2000:]
+
+
+@pytest.mark.parametrize("answers", [
+    {},
+    NON_DEFAULT_ANSWERS,
+    {"database_connections": {"dw": {"service": "corp-dw_01", "type": "snowflake"}}, "lineage_source": "wheel",
+     "lineage_location": "airflow_openmetadata_lineage-0.1.0-py3-none-any.whl"},
+])
+def test_every_python_and_yaml_file_is_well_formed(tmp_path, answers):
+    import yaml
+
+    project = render_api(tmp_path / "p", **answers)
+    for path, text in text_files(project):
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+        elif path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(text) is not None, path
+    settings = yaml.safe_load((project / "airflow_settings.yaml").read_text())["airflow"]
+    conn_ids = [c["conn_id"] for c in settings["connections"]]
+    assert conn_ids == [answers.get("openmetadata_conn_id", "openmetadata_default"),
+                        *answers.get("database_connections", {"warehouse_postgres": {}})]
+    assert yaml.safe_load((project / ".astro" / "config.yaml").read_text())["project"]["name"] == answers.get(
+        "project_name", "my-datakit")
