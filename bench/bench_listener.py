@@ -1,4 +1,5 @@
-"""Lineage listener overhead: added time per task, OpenMetadata healthy / down / slow vs disabled.
+"""Lineage listener overhead (airflow-openmetadata-lineage): added time per task, OpenMetadata
+healthy / down / slow vs disabled.
 
 Measured in one run, alternating the scenarios so machine noise hits them alike:
 ``listener.handle`` on a task with 4 inlets and 1 outlet (like pagila_film_revenue's
@@ -46,7 +47,7 @@ def seed(api: str, tables: list[str]) -> None:
 
 
 def task_instance():
-    from include.lineage import om_table
+    from airflow_openmetadata_lineage import om_table
 
     inlets = [om_table(f"wh.dw.public.{t}") for t in ("film", "inventory", "rental", "payment")]
     task = SimpleNamespace(inlets=inlets, outlets=[om_table("wh.dw.public.film_revenue")], task_id="build",
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    from include.lineage import listener
+    from airflow_openmetadata_lineage import listener
     from openmetadata_emulator import Emulator
 
     healthy = Emulator(port=0)
@@ -72,7 +73,7 @@ def main() -> None:
     seed(healthy.url, ["film", "inventory", "rental", "payment", "film_revenue"])
     ports = {"healthy": int(healthy.url.split(":")[2].split("/")[0]), "down": closed_port(),
              "slow": int(slow.url.split(":")[2].split("/")[0]), "disabled": closed_port()}
-    timeout = float(os.environ.setdefault("DATAKIT_LINEAGE_TIMEOUT_SECONDS", "2"))
+    timeout = float(os.environ.setdefault("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS", "2"))
     samples: dict[str, list[float]] = {name: [] for name in ports}
     ti = task_instance()
     listener.handle(ti, "success")  # warm imports once
@@ -81,7 +82,7 @@ def main() -> None:
             if name == "slow" and i >= 5:
                 continue  # each slow run costs the full bound: 5 are enough for a median
             set_om(port)
-            os.environ["DATAKIT_LINEAGE_ENABLED"] = "false" if name == "disabled" else "true"
+            os.environ["OPENMETADATA_LINEAGE_ENABLED"] = "false" if name == "disabled" else "true"
             started = time.perf_counter()
             listener.handle(ti, "success")
             samples[name].append(time.perf_counter() - started)

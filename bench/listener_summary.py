@@ -19,7 +19,7 @@ _LINE = re.compile(r"^\s*(\w+)\s+median\s+([\d.]+) ms\s+p90\s+([\d.]+) ms\s+adde
 
 def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
     env = dict(env or airflow_env())
-    env.setdefault("DATAKIT_LINEAGE_TIMEOUT_SECONDS", "2")
+    env.setdefault("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS", "2")
     child = timed_child([PY, "-m", "bench.bench_listener", "--runs", str(runs)], env=env, timeout=1200)
     if child["returncode"] != 0:
         raise RuntimeError(f"bench_listener failed:\n{child['stderr'][-3000:]}")
@@ -36,7 +36,7 @@ def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
     healthy_ok = medians["healthy"] <= HEALTHY_TARGET_MS
     down_ok = medians["down"] <= BOUND_TARGET_MS
     slow_ok = medians["slow"] <= BOUND_TARGET_MS
-    return {"runs": runs, "timeout_s": float(env["DATAKIT_LINEAGE_TIMEOUT_SECONDS"]), "medians_ms": medians,
+    return {"runs": runs, "timeout_s": float(env["OPENMETADATA_LINEAGE_TIMEOUT_SECONDS"]), "medians_ms": medians,
             "scenarios": scenarios, "text": "\n".join(text), "healthy_ok": healthy_ok, "down_ok": down_ok,
             "slow_ok": slow_ok, "ok": healthy_ok and down_ok and slow_ok, "seconds": child["seconds"]}
 
@@ -53,7 +53,7 @@ def report(result: dict[str, Any]) -> str:
         "",
         "`python -m bench.bench_listener` as it is (its own method: `listener.handle` on a task with 4 inlets "
         f"and 1 outlet, scenarios alternating in one run, {result['runs']} runs, slow: 5), listener timeout "
-        f"{result['timeout_s']:g} s. Disabled = the kill switch (`DATAKIT_LINEAGE_ENABLED=false`).",
+        f"{result['timeout_s']:g} s. Disabled = the kill switch (`OPENMETADATA_LINEAGE_ENABLED=false`).",
         "",
         "| OpenMetadata | median | p90 | target |",
         "|---|---:|---:|---|",

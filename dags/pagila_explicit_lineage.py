@@ -14,11 +14,11 @@ pipeline service `datakit_airflow`.
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
+from airflow_openmetadata_lineage.operator import OpenMetadataLineageFromConnection
 
 from include.catalog import refresh
 from include.catalog.dag_defaults import START_DATE, default_args
 from include.datasets import pagila
-from include.lineage.operator import OpenMetadataLineageFromConnection
 from include.settings import REPO_SQL, get_settings
 
 settings = get_settings()

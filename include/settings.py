@@ -87,6 +87,29 @@ class Schedules:
     health: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_HEALTH", "15 * * * *"))
     # IANA name; the timezone of every cron above.
     timezone: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_TIMEZONE", "UTC"))
+    # When a nightly run in ``mode=auto`` is a full refresh instead of an incremental one: the
+    # first run after each time of this cron (default Sunday 00:00, so Sunday's nightly is full).
+    full_refresh: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_FULL_REFRESH", "0 0 * * 0"))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """How a database catalog DAG refreshes a source (``include/incremental``)."""
+
+    # A full refresh of more objects (tables + views) than this is split into shards of whole
+    # schemas, one mapped ``ingest_shard`` task each (spread over the workers). 0: never shard
+    # (the DAGs then have no shard tasks).
+    objects_per_shard: int = field(default_factory=lambda: _env_int("DATAKIT_OBJECTS_PER_SHARD", 0))
 
 
 @dataclass(frozen=True)
@@ -103,11 +126,12 @@ class Alerts:
 
 @dataclass(frozen=True)
 class AssetHosts:
-    """``host:port`` of each source as its table Assets' URIs name it.
+    """``host:port`` of each source as its table Assets' URIs name it: a name, nothing more.
 
-    Asset URIs are fixed when a DAG is parsed, where connections must not be read, so
-    the authority comes from here; it must equal the connection's host:port, which is
-    how the lineage listener and the asset refresh map an Asset back to its source.
+    Asset URIs are fixed when a DAG is parsed, where connections must not be read. The Assets
+    of ``include/datasets`` carry their OpenMetadata service (named after the connection), so
+    the lineage listener and the asset refresh reach the connection when they run, wherever it
+    points: this value need not equal the connection's host:port.
     """
 
     pagila: str = field(default_factory=lambda: _env("DATAKIT_PAGILA_HOSTPORT", "pagila-db:5432"))
@@ -162,6 +186,7 @@ class DatakitSettings:
     asset_hosts: AssetHosts = field(default_factory=AssetHosts)
     client: ClientLimits = field(default_factory=ClientLimits)
     tasks: TaskDefaults = field(default_factory=TaskDefaults)
+    refresh: Refresh = field(default_factory=Refresh)
     tags: tuple[str, ...] = ("datakit", "openmetadata", "catalog")
 
 

@@ -4,8 +4,8 @@ The ``catalog_refresh_assets`` DAG is scheduled on the Assets of the tables this
 writes (``include/datasets``). For each run:
 
 1. ``refresh_tables``: the triggering Asset events (or, on a manual trigger, the
-   ``asset_uris`` param) are mapped to their source connection through the same
-   ``host:port/database -> service`` map as the lineage listener, and each source is
+   ``asset_uris`` param) are mapped to their source connection (``asset_services``: the
+   service the datakit's own table Assets carry, then the lineage package's settings), and each source is
    ingested with FQN filters that match exactly those tables (no soft deletes: a
    partial run must not delete what it did not look at);
 2. ``replay_lineage``: the lineage of the tasks that wrote those Assets is sent again,
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
+from airflow_openmetadata_lineage import TableAssetRef, parse_table_asset_uri
+from airflow_openmetadata_lineage import fqn as fqn_lib
+
 from include.errors import ConfigError
-from include.lineage import fqn as fqn_lib
-from include.lineage.xlets import TableAssetRef, parse_table_asset_uri
 from include.sources.common import MetadataOptions
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,27 @@ def collect_events(triggering_asset_events: Any, params: Mapping[str, Any] | Non
     return [u for u in uris if u], list(producers)
 
 
+def asset_services() -> dict[str, str]:
+    """``host:port/database -> connection id`` of table Asset URIs: the datakit's own Assets
+    (``include/datasets``, each carrying its service, named after its connection), then the
+    lineage package's settings (``OPENMETADATA_LINEAGE_ASSET_SERVICES`` / ``_ASSET_CONNECTIONS``).
+
+    So an Asset's host:port names it and nothing more: the connection is read when the
+    refresh runs, wherever it points.
+    """
+    from airflow_openmetadata_lineage import LineageConfig, asset_service_map, table_asset_service
+
+    from include.datasets import pagila
+
+    mapping: dict[str, str] = {}
+    for asset in pagila.ASSETS:
+        ref, service = parse_table_asset_uri(asset.uri), table_asset_service(asset)
+        if ref is not None and service:
+            mapping[ref.service_key] = service
+    mapping.update(asset_service_map(LineageConfig.load()))
+    return mapping
+
+
 def plan(uris: Iterable[str], asset_services: Mapping[str, str]) -> dict[str, list[TableAssetRef]]:
     """``conn_id -> tables`` for the given Asset URIs; unmapped or non-table URIs are errors."""
     by_conn: dict[str, list[TableAssetRef]] = defaultdict(list)
@@ -74,8 +96,9 @@ def plan(uris: Iterable[str], asset_services: Mapping[str, str]) -> dict[str, li
         if conn_id is None:
             raise ConfigError(
                 "asset_uris", f"{uri!r}: no source connection is mapped to {ref.service_key}",
-                "list the connection in DATAKIT_LINEAGE_ASSET_CONNECTIONS (its host:port/schema must match "
-                "the URI) or map it in DATAKIT_LINEAGE_ASSET_SERVICES",
+                "declare the Asset in include/datasets with its service (table_asset(..., service=<conn id>)), "
+                "or list the connection in OPENMETADATA_LINEAGE_ASSET_CONNECTIONS (its host:port/schema must "
+                "match the URI), or map it in OPENMETADATA_LINEAGE_ASSET_SERVICES",
             )
         if ref not in by_conn[conn_id]:
             by_conn[conn_id].append(ref)
@@ -105,13 +128,12 @@ def refresh_tables(triggering_asset_events: Any = None, params: Mapping[str, Any
     """The ``refresh_tables`` task: ingest exactly the updated tables, per source."""
     from include.catalog.tasks import run_ingestion
     from include.connections import get_connection
-    from include.lineage.config import LineageConfig, asset_service_map
 
     uris, producers = collect_events(triggering_asset_events, params)
     if not uris:
         log.info("no table Asset to refresh")
         return {"tables": [], "producers": [], "runs": []}
-    mapping = asset_service_map(LineageConfig.load())
+    mapping = asset_services()
     runs = []
     for conn_id, tables in plan(uris, mapping).items():
         conn = get_connection(conn_id)
@@ -136,38 +158,29 @@ def replay_lineage(triggering_asset_events: Any = None, params: Mapping[str, Any
     """The ``replay_lineage`` task: send the producing tasks' lineage again, now that outputs exist."""
     from airflow.configuration import conf
     from airflow.dag_processing.dagbag import DagBag
+    from airflow_openmetadata_lineage import LineageConfig, send_task_lineage
 
-    from include.lineage.client import OMClient
-    from include.lineage.config import LineageConfig, asset_service_map
-    from include.lineage.listener import task_run
-    from include.lineage.sender import send
-    from include.openmetadata.server import get_server
+    from include.settings import get_settings
 
     _, producers = collect_events(triggering_asset_events, params)
     config = LineageConfig.load()
     if not producers or not config.enabled:
         return {"edges": [], "missing_tables": []}
     bag = DagBag(conf.get("core", "dags_folder"))
-    server = get_server(config.openmetadata_conn_id)
-    client = OMClient(server, timeout=server.read_timeout)
-    mapping = asset_service_map(config)
     edges, missing = [], []
-    try:
-        for producer in producers:
-            dag = bag.dags.get(producer.dag_id)
-            task = dag.task_dict.get(producer.task_id) if dag else None
-            if task is None:
-                log.warning("producer %s.%s not found in the DAGs folder; its lineage is not replayed",
-                            producer.dag_id, producer.task_id)
-                continue
-            ti = SimpleNamespace(task=task, dag_id=producer.dag_id, task_id=producer.task_id,
-                                 run_id=producer.run_id, dag_run=None, start_date=None)
-            report = send(client, config.pipeline_service, task_run(ti, "success", config, mapping),
-                          config.airflow_base_url, update_status=False)
-            edges += [f"{a} -> {b}" for a, b in report.edges]
-            missing += report.missing_tables
-    finally:
-        client.close()
+    for producer in producers:
+        dag = bag.dags.get(producer.dag_id)
+        task = dag.task_dict.get(producer.task_id) if dag else None
+        if task is None:
+            log.warning("producer %s.%s not found in the DAGs folder; its lineage is not replayed",
+                        producer.dag_id, producer.task_id)
+            continue
+        report = send_task_lineage(task, run_id=producer.run_id, config=config,
+                                   timeout_seconds=get_settings().client.read_timeout)
+        for problem in report.unresolved:
+            log.error("producer %s.%s: %s (skipped)", producer.dag_id, producer.task_id, problem)
+        edges += [f"{a} -> {b}" for a, b in report.edges]
+        missing += report.missing_tables
     for table in missing:
         log.warning("table %s is still not in the catalog; its edges were skipped. Fix: ingest its source", table)
     return {"edges": edges, "missing_tables": missing}

@@ -375,13 +375,12 @@ def should_trigger(dag_id: str, ti: Any = None) -> bool:
 def catalog_dags_of_assets(triggering_asset_events: Any, params: Mapping[str, Any] | None) -> list[str]:
     """Catalog DAG ids of the sources whose tables this asset refresh is about to ingest."""
     from include.catalog import refresh
-    from include.lineage.config import LineageConfig, asset_service_map
 
     uris, _ = refresh.collect_events(triggering_asset_events, params)
     if not uris:
         return []
     plan = refresh_plan()
-    by_conn = refresh.plan(uris, asset_service_map(LineageConfig.load()))
+    by_conn = refresh.plan(uris, refresh.asset_services())
     return sorted({s.dag_id for conn_id in by_conn if (s := plan.source_of_conn(conn_id)) is not None})
 
 

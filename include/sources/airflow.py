@@ -12,14 +12,14 @@ metadata database (tables ``serialized_dag``, ``dag``, ``dag_tag``, ``dag_run``,
 - DAG tags as tags of the classification ``AirflowTags``; owners when the Airflow owner
   names an existing OpenMetadata user or team (the SDK never creates users);
 - lineage table -> table through the pipeline, from task ``inlets``/``outlets`` given as
-  ``include.lineage.xlets.om_table(...)`` (or the SDK's ``OMEntity``); both tables must
+  ``airflow_openmetadata_lineage.om_table(...)`` (or the SDK's ``OMEntity``); both tables must
   already be in the catalog;
 - pipelines of DAGs that are gone are soft-deleted. Airflow 3 keeps a deleted DAG's
   ``serialized_dag`` rows and only flags it ``dag.is_stale``, which the SDK (2.0.6) does not
   read; ``ingest_task`` therefore excludes stale DAGs explicitly (see ``stale_dag_ids``).
 
 The service name defaults to the lineage listener's ``pipeline_service``
-(``include.lineage.config``, default ``datakit_airflow``): the listener and this
+(``airflow_openmetadata_lineage.LineageConfig``, default ``datakit_airflow``): the listener and this
 connector describe the same DAGs, so they must write to the same pipelines.
 The pipelines' links point at the Airflow UI, Airflow's ``[api] base_url``
 (``AIRFLOW__API__BASE_URL``), or ``http://localhost:8080`` when it is not set.
@@ -280,7 +280,7 @@ def airflow_db_from_connection(conn: Any) -> AirflowMetadataDb:
 
 def default_service_name() -> str:
     """The pipeline service of this Airflow: the lineage listener's (``datakit_airflow``)."""
-    from include.lineage.config import LineageConfig
+    from airflow_openmetadata_lineage import LineageConfig
 
     return LineageConfig.load().pipeline_service
 

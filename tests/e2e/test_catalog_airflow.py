@@ -13,7 +13,7 @@ catalog is read back over HTTP:
    ``astro dev start``): the same pipelines, plus the real runs' statuses per task;
 3. after the probe's DAG is flagged stale (its file deleted): its pipeline is soft-deleted.
 
-The lineage listener is switched off (``DATAKIT_LINEAGE_ENABLED=false``) so that every
+The lineage listener is switched off (``OPENMETADATA_LINEAGE_ENABLED=false``) so that every
 pipeline, status and edge checked here comes from the SDK's connector alone.
 """
 
@@ -45,7 +45,7 @@ PROBE_SOURCE = textwrap.dedent(
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import DAG
 
-    from include.lineage.xlets import om_table
+    from airflow_openmetadata_lineage import om_table
 
     with DAG("{PROBE_DAG}", schedule="@daily", start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
              catchup=False, tags=["e2e", "lineage"], description="lineage probe",
@@ -153,7 +153,7 @@ def statuses_of(catalog: Catalog, pipeline_fqn: str) -> list[tuple[str, dict[str
 
 def test_catalog_airflow_end_to_end(airflow_db, pagila_db, om_connection, monkeypatch, tmp_path):
     started = time.monotonic()
-    monkeypatch.setenv("DATAKIT_LINEAGE_ENABLED", "false")
+    monkeypatch.setenv("OPENMETADATA_LINEAGE_ENABLED", "false")
     catalog = Catalog(om_connection.url)
 
     # Real runs: pagila catalogued (the tables the lineage needs), then a run that fails.

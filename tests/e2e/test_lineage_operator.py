@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import pytest
@@ -14,8 +13,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_sdk_lineage_operator_sends_dag_lineage(monkeypatch, pagila_db, om_connection, airflow_db):
-    monkeypatch.setenv("DATAKIT_LINEAGE_ENABLED", "false")  # only the operator sends lineage here
-    monkeypatch.setenv("DATAKIT_LINEAGE_ASSET_SERVICES", json.dumps({"pagila-db:5432/pagila": "pagila_postgres"}))
+    monkeypatch.setenv("OPENMETADATA_LINEAGE_ENABLED", "false")  # only the operator sends lineage here
     assert run_dag("catalog_pagila").state == "success"
     result = run_dag("pagila_explicit_lineage")
     assert result.state == "success", result.task_states

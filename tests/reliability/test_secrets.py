@@ -62,8 +62,7 @@ def test_no_secret_in_logs_templates_xcoms_or_errors(airflow_db, pagila_db, om_e
     monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", json.dumps(
         {"conn_type": "slackwebhook", "password": f"http://127.0.0.1:{closed_port()}/services/T0/B0/{SLACK_TOKEN}"}))
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path}/no-ticket-cache")
-    monkeypatch.setenv("DATAKIT_LINEAGE_ENABLED", "true")
-    monkeypatch.setenv("DATAKIT_LINEAGE_ASSET_SERVICES", json.dumps({"pagila-db:5432/pagila": "pagila_postgres"}))
+    monkeypatch.setenv("OPENMETADATA_LINEAGE_ENABLED", "true")
     secrets = {"JWT": JWT, "pagila password": pagila_db.password, "metadata DB password": METADATA_DB_PASSWORD,
                "Slack webhook": SLACK_TOKEN}
     caplog.set_level(logging.INFO)  # the task log's level

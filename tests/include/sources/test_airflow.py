@@ -47,8 +47,9 @@ def airflow_of(config):
 
 @pytest.fixture(autouse=True)
 def _no_lineage_env(monkeypatch):
-    monkeypatch.delenv("DATAKIT_LINEAGE_PIPELINE_SERVICE", raising=False)
-    monkeypatch.delenv("AIRFLOW__DATAKIT_LINEAGE__PIPELINE_SERVICE", raising=False)
+    for name in ("OPENMETADATA_LINEAGE_PIPELINE_SERVICE", "AIRFLOW__OPENMETADATA_LINEAGE__PIPELINE_SERVICE",
+                 "DATAKIT_LINEAGE_PIPELINE_SERVICE", "AIRFLOW__DATAKIT_LINEAGE__PIPELINE_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AIRFLOW__API__BASE_URL", raising=False)
 
 
@@ -122,7 +123,7 @@ def test_every_option_lands_where_the_sdk_expects_it():
 
 
 def test_service_name_follows_the_lineage_listener(monkeypatch):
-    monkeypatch.setenv("DATAKIT_LINEAGE_PIPELINE_SERVICE", "airflow_prod")
+    monkeypatch.setenv("OPENMETADATA_LINEAGE_PIPELINE_SERVICE", "airflow_prod")
     assert build().source.serviceName == "airflow_prod"
     config = af.build_airflow_workflow(af.airflow_db_from_connection(conn()), SERVER, service_name="other")
     assert config.source.serviceName == "other"

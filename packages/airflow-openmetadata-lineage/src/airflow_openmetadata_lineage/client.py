@@ -1,4 +1,4 @@
-"""A small OpenMetadata REST client for the lineage listener: a handful of routes, short timeouts.
+"""A small OpenMetadata REST client for the listener: a handful of routes, short timeouts.
 
 Written by hand on purpose: the SDK's client needs ``import metadata`` (~10 s of CPU in
 each task process), while the listener's budget is milliseconds per task. The request
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from include.openmetadata.server import OpenMetadataServer
+from airflow_openmetadata_lineage.connection import OpenMetadataEndpoint
 
 
 class OpenMetadataUnavailable(Exception):
@@ -24,7 +24,7 @@ class OpenMetadataTimeout(OpenMetadataUnavailable):
 
 
 class OMClient:
-    def __init__(self, server: OpenMetadataServer, timeout: float) -> None:
+    def __init__(self, server: OpenMetadataEndpoint, timeout: float) -> None:
         import requests
 
         self.server = server
@@ -37,7 +37,7 @@ class OMClient:
     def close(self) -> None:
         self.session.close()
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
               allow_404: bool = False) -> Any:
         import requests
 
@@ -67,12 +67,12 @@ class OMClient:
             return None
         return response.json()
 
-    def get_by_name(self, collection: str, fqn: str, fields: str | None = None) -> dict | None:
+    def get_by_name(self, collection: str, fqn: str, fields: str | None = None) -> dict[str, Any] | None:
         params = {"fields": fields} if fields else None
         return self._call("GET", f"{collection}/name/{quote(fqn, safe='')}", params=params, allow_404=True)
 
     def put(self, path: str, body: Any) -> Any:
         return self._call("PUT", path, json=body)
 
-    def get(self, path: str, params: dict | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self._call("GET", path, params=params, allow_404=True)

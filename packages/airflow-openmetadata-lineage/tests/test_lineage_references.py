@@ -1,4 +1,4 @@
-"""Inlet/outlet forms -> table FQNs; our FQN quoting equals the SDK's (metadata.utils.fqn)."""
+"""Inlet/outlet forms -> table FQNs, one reference at a time; FQN quoting equals the SDK's (metadata.utils.fqn)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from include.lineage import fqn
-from include.lineage.xlets import XletError, om_table, parse_table_asset_uri, resolve_xlets, xlet_fqn
+from airflow_openmetadata_lineage import fqn, om_table, parse_table_asset_uri, table_asset, xlet_fqn
+from airflow_openmetadata_lineage.resolve import resolve_xlets
 
 NAMES = ["film", "my.table", "with space", "Ünïcode", "a.b.c", "x_1", '"quoted.part"', '"plain"']
 
@@ -76,25 +76,37 @@ def test_resolve_all_forms():
              Asset(uri="postgres://db.host:5432/dw/public/c"), Asset(uri="s3://bucket/key"),
              om_table("svc.db.public.a")]
     assert resolve_xlets(xlets, dag_id="d", task_id="t", direction="inlets",
-                         asset_services={"db.host:5432/dw": "warehouse"}) == [
-        "svc.db.public.a", "svc.db.public.b", "warehouse.dw.public.c"]
+                         services={"DB.host:5432/dw": "warehouse"}) == (
+        ["svc.db.public.a", "svc.db.public.b", "warehouse.dw.public.c"], [])
 
 
-def test_unmapped_asset_names_the_fix():
+def test_an_asset_carrying_its_service_needs_no_mapping():
+    asset = table_asset(scheme="postgres", hostport="anything:1", database="dw", schema="public", table="c",
+                        service="warehouse")
+    assert asset.uri == "postgres://anything:1/dw/public/c"
+    assert resolve_xlets([asset], dag_id="d", task_id="t", direction="outlets", services={}) == (
+        ["warehouse.dw.public.c"], [])
+
+
+def test_one_unmapped_asset_is_named_with_the_fix_and_the_others_resolve():
     from airflow.sdk import Asset
 
-    with pytest.raises(XletError) as err:
-        resolve_xlets([Asset(uri="mssql://sql01:1433/Sales/dbo/fact")], dag_id="d", task_id="t",
-                      direction="outlets", asset_services={})
-    assert err.value.field == "d.t.outlets"
-    assert "sql01:1433/Sales" in str(err.value) and "DATAKIT_LINEAGE_ASSET_SERVICES" in str(err.value)
+    found, problems = resolve_xlets(
+        [om_table("svc.db.public.a"), Asset(uri="mssql://sql01:1433/Sales/dbo/fact"), om_table("svc.db.public.b")],
+        dag_id="d", task_id="t", direction="outlets", services={"pg:5432/dw": "warehouse"})
+    assert found == ["svc.db.public.a", "svc.db.public.b"]
+    assert [p.field for p in problems] == ["d.t.outlets[1]"]
+    message = str(problems[0])
+    assert "sql01:1433/Sales" in message and "(mapped: pg:5432/dw -> warehouse)" in message
+    assert "OPENMETADATA_LINEAGE_ASSET_SERVICES" in message and "table_asset(..., service=" in message
 
 
-@pytest.mark.parametrize("xlets", [["tables"], [{"tables": ["svc.db.public.a"]}], {"tables": []}])
-def test_dicts_are_refused_naming_the_task(xlets):
-    with pytest.raises(XletError) as err:
-        resolve_xlets(xlets, dag_id="etl", task_id="load", direction="inlets", asset_services={})
-    assert err.value.field == "etl.load.inlets"
+@pytest.mark.parametrize("xlets, field", [(["tables"], "etl.load.inlets[0]"),
+                                          ([{"tables": ["svc.db.public.a"]}], "etl.load.inlets[0]"),
+                                          ({"tables": []}, "etl.load.inlets")])
+def test_dicts_are_refused_naming_the_task(xlets, field):
+    found, problems = resolve_xlets(xlets, dag_id="etl", task_id="load", direction="inlets", services={})
+    assert found == [] and [p.field for p in problems] == [field]
 
 
 def test_asset_uri_parsing():

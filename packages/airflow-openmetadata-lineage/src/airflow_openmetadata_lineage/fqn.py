@@ -5,7 +5,7 @@ runs the SDK's package init (~10 s of CPU): far too slow for DAG parsing (where
 ``om_table(...)`` is evaluated) and for a listener that must add milliseconds to a
 task. These two functions re-state its ``quote_name``/``_build``/``split`` rules
 (a part containing ``.`` is wrapped in double quotes; a part may not contain ``"``),
-and ``tests/include/lineage/test_fqn.py`` checks them against the SDK's own functions.
+and ``tests/test_lineage_references.py`` checks them against the SDK's own functions.
 """
 
 from __future__ import annotations
