@@ -51,7 +51,7 @@ def junit_outcomes(path: Path) -> dict[str, str]:
 def template_wheels(tmp_path_factory) -> dict[str, Path]:
     started = time.monotonic()
     wheels = build_wheels(tmp_path_factory.mktemp("template-dist"))
-    TIMINGS["build both wheels (uv build)"] = time.monotonic() - started
+    TIMINGS["build both wheels (make dist)"] = time.monotonic() - started
     return wheels
 
 

@@ -95,11 +95,9 @@ def require_programs(*names: str) -> dict[str, str]:
 
 
 def build_wheels(out: Path) -> dict[str, Path]:
-    """Both distributions built from packages/ into ``out`` (what ``make dist`` does)."""
-    uv = require_programs("uv")["uv"]
-    for package in PACKAGES:
-        run([uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(REPO / "packages" / package)],
-            cwd=REPO, timeout=300)
+    """Both distributions built by this repository's own ``make dist``, into ``out``."""
+    require_programs("uv", "make")
+    run(["make", "--no-print-directory", "dist", f"DIST_DIR={out}"], cwd=REPO, timeout=300)
     wheels = {}
     for package in PACKAGES:
         found = sorted(out.glob(f"{package.replace('-', '_')}-*.whl"))
