@@ -22,7 +22,6 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 from airflow_openmetadata_lineage import TableAssetRef, parse_table_asset_uri

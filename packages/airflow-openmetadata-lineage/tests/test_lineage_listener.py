@@ -13,7 +13,6 @@ import statistics
 import time
 from types import SimpleNamespace
 
-import pytest
 import requests
 
 from airflow_openmetadata_lineage import listener, om_table, table_asset
