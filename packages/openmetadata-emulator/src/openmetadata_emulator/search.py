@@ -1,37 +1,45 @@
 """``/v1/search/fieldQuery`` and ``/v1/search/query`` answered from the entity store.
 
-The answers are OpenSearch-shaped (``{"hits": {"total": {"value": N, "relation": "eq"},
-"hits": [{"_index", "_id", "_score", "_source", "sort"}]}}``). Supported:
+Answers are OpenSearch-shaped (``{"hits": {"total": {"value": N, "relation": "eq"},
+"hits": [{"_index", "_id", "_score", "_source", "sort"}]}}``) over the documents of
+``search_docs`` (the fields the server indexes), matched with ``search_dsl``.
 
-* fieldQuery: ``fieldName`` / ``fieldValue`` (``*`` and ``?`` wildcards), ``from``, ``size``,
-  ``deleted``, ``index``
-* query: ``q`` (empty, ``*``, ``field:value`` terms joined by AND, or free text matched
-  against name / displayName / FQN), ``query_filter`` (a subset of the Query DSL: bool
-  must/filter/should/must_not, term, terms, match, match_phrase, wildcard, prefix,
-  exists, match_all, query_string, nested), ``from``, ``size``, ``deleted``,
-  ``sort_field``, ``sort_order``, ``search_after``
+Paging follows the 2.0 server (``OpenSearchSearchManager.buildSearchRequestBuilder`` in
+open-metadata/OpenMetadata, ``SearchResource.search``):
 
-Anything outside that subset answers empty hits and logs a warning: the SDK treats empty
-hits as "not found" and falls back to exact GETs, which the emulator serves faithfully.
+* ``sort_field`` (default ``_score``) in ``sort_order`` (default ``desc``), then the
+  deterministic tie-breakers ``name.keyword`` and ``id.keyword`` ascending: every hit's
+  ``sort`` holds one value per sort key, so ``search_after`` always advances
+* ``search_after`` is repeated once per sort value (2.0 binds ``List<String>``); a cursor
+  with the wrong number of values, a value that does not parse for its key, or ``from`` > 0
+  with it answers 400, never the same page again
+* ``hits.total`` counts every match (``gte`` 10,000 beyond 10,000); ``from + size`` over
+  10,000 is a 400 (the index's ``max_result_window``)
+* ``deleted`` unset matches deleted entities too; ``include_source_fields`` and
+  ``exclude_source_fields`` trim ``_source``
+
+Every hit scores 1.0 (no relevance): with ``sort_field=_score`` the order is the tie-breakers'.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import json
 import logging
-import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+from .search_docs import cached_doc
+from .search_dsl import Unsupported, evaluate, field_kind, glob_matches, q_predicate, values
 from .specs import BY_INDEX, BY_TYPE, SPECS, CollectionSpec
+from .store import ApiError
 
 logger = logging.getLogger("openmetadata_emulator")
 
-_ALIASES = {"all": None, "dataAsset": None, "dataasset": None}
-
-
-class Unsupported(Exception):
-    """The query uses something this small search engine does not implement."""
+_ALIASES = {"all", "dataAsset", "dataasset"}
+MAX_RESULT_WINDOW = 10_000
+_SCORE = 1.0
+_NUMERIC_HINTS = ("updatedAt", "version", "totalVotes", "count", "percentileRank", "createdAt", "timestamp")
 
 
 def _specs_for(index: str | None) -> list[CollectionSpec]:
@@ -43,78 +51,29 @@ def _specs_for(index: str | None) -> list[CollectionSpec]:
         if name in _ALIASES:
             return list(SPECS)
         spec = BY_INDEX.get(name) or BY_TYPE.get(name)
-        if spec is None:
-            # e.g. "openmetadata_table_search_index" with a cluster alias prefix
+        if spec is None:  # e.g. "openmetadata_table_search_index" with a cluster alias prefix
             spec = next((s for idx, s in BY_INDEX.items() if name.endswith(idx)), None)
         if spec is not None and spec not in out:
             out.append(spec)
     return out
 
 
-def _values(src: Any, field: str) -> list[Any]:
-    if field.endswith(".keyword"):
-        field = field[: -len(".keyword")]
-    nodes = [src]
-    for part in field.split("."):
-        nxt = []
-        for node in nodes:
-            if isinstance(node, dict) and part in node:
-                value = node[part]
-                if isinstance(value, list):
-                    nxt.extend(value)
-                else:
-                    nxt.append(value)
-            elif isinstance(node, list):
-                for item in node:
-                    if isinstance(item, dict) and part in item:
-                        nxt.append(item[part])
-        nodes = nxt
-    out = []
-    for n in nodes:
-        if isinstance(n, list):
-            out.extend(n)
-        else:
-            out.append(n)
-    return out
-
-
-def _norm(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v).casefold()
-
-
-def _glob(pattern: str, value: Any) -> bool:
-    return fnmatch.fnmatchcase(_norm(value), _norm(pattern))
-
-
-def _deleted_filter(params: dict[str, str]) -> bool | None:
-    raw = params.get("deleted")
+def _deleted_filter(raw: str | None, default: bool | None) -> bool | None:
     if raw is None or raw == "":
-        return False
-    if raw.lower() == "true":
-        return True
-    if raw.lower() == "false":
-        return False
-    return None
+        return default
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise ApiError(400, f"Query parameter deleted must be true or false, got {raw!r}")
 
 
-def _hit(store, spec: CollectionSpec, entity: dict, index_name: str, sort_value: Any) -> dict:
-    return {
-        "_index": index_name,
-        "_id": entity["id"],
-        "_score": 1.0,
-        "_source": store.render(spec.name, entity, "*"),
-        "sort": [sort_value],
-    }
-
-
-def _answer(hits: list[dict], total: int) -> dict:
-    return {
-        "took": 1,
-        "timed_out": False,
-        "hits": {"total": {"value": total, "relation": "eq"}, "max_score": 1.0 if hits else None, "hits": hits},
-    }
+def _int_param(params: dict[str, str], name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(400, f"Query parameter {name} must be an integer, got {raw!r}") from None
 
 
 def _candidates(store, specs: Iterable[CollectionSpec], deleted: bool | None):
@@ -124,159 +83,192 @@ def _candidates(store, specs: Iterable[CollectionSpec], deleted: bool | None):
                 yield spec, entity
 
 
+def _trim(source: dict, include: list[str], exclude: list[str]) -> dict:
+    def keep(path: str, patterns: list[str]) -> bool:
+        return any(path == p or path.startswith(p + ".") or p.startswith(path + ".") for p in patterns)
+
+    def walk(node: Any, prefix: str) -> Any:
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            if include and not keep(path, include):
+                continue
+            if path in exclude:
+                continue
+            out[key] = walk(value, path + ".") if isinstance(value, dict) else value
+        return out
+
+    return walk(source, "")
+
+
+def _hit(spec: CollectionSpec, doc: dict, sort: list | None, include=(), exclude=(), scored=True) -> dict:
+    hit = {
+        "_index": spec.search_index or spec.name,
+        "_id": doc["id"],
+        "_score": _SCORE if scored else None,  # ES scores only when sorting by _score (or not sorting)
+        "_source": _trim(doc, list(include), list(exclude)) if (include or exclude) else doc,
+    }
+    if sort is not None:
+        hit["sort"] = sort
+    return hit
+
+
+def _answer(hits: list[dict], total: int) -> dict:
+    relation = "eq" if total <= MAX_RESULT_WINDOW else "gte"
+    return {
+        "took": 1,
+        "timed_out": False,
+        "hits": {
+            "total": {"value": min(total, MAX_RESULT_WINDOW), "relation": relation},
+            "max_score": (_SCORE if hits and hits[0]["_score"] is not None else None),
+            "hits": hits,
+        },
+    }
+
+
 def field_query(store, params: dict[str, str]) -> dict:
+    """``searchByField``: a wildcard query on one field, ``deleted`` defaulting to false, no sort."""
     field = params.get("fieldName") or "fullyQualifiedName"
     value = params.get("fieldValue") or ""
-    start = int(params.get("from") or 0)
-    size = int(params.get("size") or 10)
-    deleted = _deleted_filter(params)
-    specs = _specs_for(params.get("index"))
+    start = _int_param(params, "from", 0)
+    size = _int_param(params, "size", 10)
+    deleted = _deleted_filter(params.get("deleted"), False)
     matches: list[tuple[CollectionSpec, dict]] = []
-    if field in ("fullyQualifiedName", "fullyQualifiedName.keyword") and not any(ch in value for ch in "*?"):
-        for spec in specs:
-            entity = store.get(spec.name, value, include_deleted=True)
-            if entity is not None and (deleted is None or bool(entity.get("deleted")) == deleted):
-                matches.append((spec, entity))
-    else:
-        for spec, entity in _candidates(store, specs, deleted):
-            if any(_glob(value, v) for v in _values(entity, field)):
-                matches.append((spec, entity))
-    matches.sort(key=lambda se: se[1]["fullyQualifiedName"])
-    page = matches[start : start + size]
-    return _answer(
-        [_hit(store, s, e, s.search_index or s.name, e["fullyQualifiedName"]) for s, e in page], len(matches)
-    )
-
-
-# --------------------------------------------------------------------------- q= strings
-
-_TERM = re.compile(r'^(?P<field>[A-Za-z0-9_.]+):(?P<value>"[^"]*"|\S+)$')
-
-
-def _q_predicate(q: str, default_fields: list[str] | None = None):
-    q = (q or "").strip()
-    if q in ("", "*", "*:*"):
-        return lambda src: True
-    if re.search(r"\s(OR|NOT)\s|[()]", q):
-        raise Unsupported(f"query string {q!r}")
-    clauses = [c.strip() for c in re.split(r"\s+AND\s+", q) if c.strip()]
-    preds = []
-    for clause in clauses:
-        m = _TERM.match(clause)
-        if m:
-            field, value = m.group("field"), m.group("value").strip('"')
-            preds.append(lambda src, f=field, v=value: any(_glob(v, x) for x in _values(src, f)))
+    specs = _specs_for(params.get("index") or "table_search_index")
+    with store.lock:
+        if field in ("fullyQualifiedName", "fullyQualifiedName.keyword") and not any(c in value for c in "*?"):
+            # fast path for the SDK's lookups by FQN: the keyword is exact (case-insensitive)
+            for spec in specs:
+                entity = store.get(spec.name, value, include_deleted=True)
+                if (
+                    entity is not None
+                    and entity["fullyQualifiedName"].casefold() == value.casefold()
+                    and (deleted is None or bool(entity.get("deleted")) == deleted)
+                ):
+                    matches.append((spec, cached_doc(store, spec, entity)))
         else:
-            fields = default_fields or ["name", "displayName", "fullyQualifiedName"]
-            text = clause.strip('"').casefold()
-            preds.append(
-                lambda src, fs=fields, t=text: any(
-                    t == _norm(x) or t in _norm(x) or _glob(t, x) for f in fs for x in _values(src, f)
-                )
-            )
-    return lambda src: all(p(src) for p in preds)
+            for spec, entity in _candidates(store, specs, deleted):
+                doc = cached_doc(store, spec, entity)
+                if glob_matches(doc, field, value, frozenset()):
+                    matches.append((spec, doc))
+        matches.sort(key=lambda sd: sd[1]["fullyQualifiedName"])
+        return _answer([_hit(s, d, None) for s, d in matches[start : start + size]], len(matches))
 
 
-# --------------------------------------------------------------------------- Query DSL subset
+# --------------------------------------------------------------------------- sorting
 
 
-def _field_and_value(spec: dict, value_key: str = "value") -> tuple[str, Any]:
-    if len(spec) != 1:
-        spec = {k: v for k, v in spec.items() if k not in ("boost", "case_insensitive")}
-    (field, value), *_ = spec.items()
-    if isinstance(value, dict):
-        value = value.get(value_key, value.get("query", value.get("value")))
-    return field, value
+class _Key:
+    __slots__ = ("desc", "field", "kind", "path")
+
+    def __init__(self, field: str, desc: bool):
+        self.field = field
+        self.path, self.kind = field_kind(field)
+        self.desc = desc
+
+    def value(self, doc: dict) -> Any:
+        if self.field == "_score":
+            return _SCORE
+        found = [v for v in values(doc, self.path) if not isinstance(v, (dict, list))]
+        if not found:
+            return None
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in found):
+            return max(found) if self.desc else min(found)
+        strings = [str(v).lower() if self.kind != "cs" else str(v) for v in found]
+        return max(strings) if self.desc else min(strings)
+
+    def parse(self, raw: str, sample: Any) -> Any:
+        """A ``search_after`` value for this key, typed like the key's values."""
+        if self.field == "_score" or isinstance(sample, (int, float)) or self.field.endswith(_NUMERIC_HINTS):
+            try:
+                return float(raw)
+            except ValueError:
+                raise ApiError(
+                    400, f"search_after value {raw!r} is not a number, as sort field {self.field} needs"
+                ) from None
+        return raw.lower() if self.kind != "cs" else raw
 
 
-def _eval(query: Any, src: dict) -> bool:
-    if not query:
-        return True
-    if not isinstance(query, dict):
-        raise Unsupported(f"query clause {query!r}")
-    return all(_eval_one(kind, body, src) for kind, body in query.items())
+def _sort_keys(params: dict[str, str]) -> list[_Key]:
+    field = params.get("sort_field") or "_score"
+    order = (params.get("sort_order") or "desc").lower()
+    if order not in ("asc", "desc"):
+        raise ApiError(400, f"sort_order must be asc or desc, got {order!r}")
+    keys = [_Key(field, order == "desc")]
+    for tiebreak in ("name.keyword", "id.keyword"):
+        if field.lower() != tiebreak:
+            keys.append(_Key(tiebreak, False))
+    return keys
 
 
-def _as_list(v: Any) -> list:
-    return v if isinstance(v, list) else [v]
+def _compare(a: list, b: list, keys: list[_Key]) -> int:
+    for x, y, key in zip(a, b, keys):
+        if x == y:
+            continue
+        if x is None:  # missing values sort last in either order
+            return 1
+        if y is None:
+            return -1
+        if isinstance(x, (int, float)) != isinstance(y, (int, float)):
+            x, y = str(x), str(y)
+        result = -1 if x < y else 1
+        return -result if key.desc else result
+    return 0
 
 
-def _eval_one(kind: str, body: Any, src: dict) -> bool:
-    if kind == "match_all":
-        return True
-    if kind == "bool":
-        must = [_eval(q, src) for q in _as_list(body.get("must", []))]
-        must += [_eval(q, src) for q in _as_list(body.get("filter", []))]
-        must_not = [_eval(q, src) for q in _as_list(body.get("must_not", []))]
-        should_q = _as_list(body.get("should", []))
-        should = [_eval(q, src) for q in should_q]
-        minimum = body.get("minimum_should_match")
-        if minimum is None:
-            minimum = 0 if (body.get("must") or body.get("filter")) else (1 if should_q else 0)
-        return all(must) and not any(must_not) and sum(should) >= int(minimum)
-    if kind == "term":
-        field, value = _field_and_value(body)
-        return any(_norm(x) == _norm(value) for x in _values(src, field))
-    if kind == "terms":
-        field, values = next((k, v) for k, v in body.items() if k != "boost")
-        wanted = {_norm(v) for v in values}
-        return any(_norm(x) in wanted for x in _values(src, field))
-    if kind in ("match", "match_phrase"):
-        field, value = _field_and_value(body, "query")
-        return any(_norm(x) == _norm(value) or _norm(value) in _norm(x) for x in _values(src, field))
-    if kind == "wildcard":
-        field, value = _field_and_value(body)
-        return any(_glob(value, x) for x in _values(src, field))
-    if kind == "prefix":
-        field, value = _field_and_value(body)
-        return any(_norm(x).startswith(_norm(value)) for x in _values(src, field))
-    if kind == "exists":
-        return any(x is not None for x in _values(src, body["field"]))
-    if kind == "query_string":
-        return _q_predicate(body.get("query", ""), body.get("fields"))(src)
-    if kind == "nested":
-        return _eval(body.get("query"), src)
-    raise Unsupported(f"query clause {kind!r}")
+def _after(ordered: list, keys: list[_Key], raw: list[str]) -> list:
+    if len(raw) != len(keys):
+        raise ApiError(
+            400,
+            f"search_after has {len(raw)} value(s) but the sort has {len(keys)} "
+            f"({', '.join(k.field for k in keys)}): send one search_after per value of the last hit's sort",
+        )
+    # the last hit of the previous page, found by its id (the last tie-breaker)
+    for i, (_, _, sort) in enumerate(ordered):
+        if sort[-1] == raw[-1].lower() and [str(v) for v in sort[:-1]] == [str(v) for v in raw[:-1]]:
+            return ordered[i + 1 :]
+    sample = ordered[0][2] if ordered else [None] * len(keys)
+    marker = [key.parse(value, s) for key, value, s in zip(keys, raw, sample)]
+    return [item for item in ordered if _compare(item[2], marker, keys) > 0]
 
 
-def query(store, params: dict[str, str]) -> dict:
-    start = int(params.get("from") or 0)
-    size = int(params.get("size") or 10)
-    deleted = _deleted_filter(params)
-    specs = _specs_for(params.get("index"))
+def query(store, params: dict[str, str], search_after: list[str] | None = None, include=(), exclude=()) -> dict:
+    start = _int_param(params, "from", 0)
+    size = _int_param(params, "size", 10)
+    if start < 0 or size < 0:
+        raise ApiError(400, f"from and size must not be negative (from={start}, size={size})")
+    if search_after and start > 0:
+        raise ApiError(400, "[from] parameter must be set to 0 when [search_after] is used")
+    if start + size > MAX_RESULT_WINDOW:
+        raise ApiError(
+            400,
+            f"Result window is too large, from + size must be less than or equal to: [{MAX_RESULT_WINDOW}] "
+            f"but was [{start + size}]: page with search_after instead",
+        )
+    deleted = _deleted_filter(params.get("deleted"), None)
+    keys = _sort_keys(params)
     try:
-        predicate = _q_predicate(params.get("q", ""))
+        predicate = q_predicate(params.get("q", ""))
         dsl = None
-        if params.get("query_filter"):
+        if params.get("query_filter") and params["query_filter"] != "{}":
             dsl = json.loads(params["query_filter"])
             if isinstance(dsl, dict) and "query" in dsl:
                 dsl = dsl["query"]
-        matches = []
-        for spec, entity in _candidates(store, specs, deleted):
-            if predicate(entity) and (dsl is None or _eval(dsl, entity)):
-                matches.append((spec, entity))
-    except (Unsupported, ValueError, KeyError, TypeError) as exc:
-        logger.warning("openmetadata-emulator: search not supported, answering no hits: %s", exc)
-        return _answer([], 0)
-    sort_field = params.get("sort_field") or "fullyQualifiedName"
-
-    def sort_key(se):
-        vals = _values(se[1], sort_field)
-        return "" if not vals or vals[0] is None else str(vals[0])
-
-    matches.sort(key=sort_key, reverse=(params.get("sort_order") == "desc"))
-    after = params.get("search_after")
-    if after:
-        try:
-            marker = json.loads(after)
-            marker = marker[0] if isinstance(marker, list) else marker
-        except ValueError:
-            marker = after.split(",")[0]
-        marker = str(marker)
-        if params.get("sort_order") == "desc":
-            matches = [m for m in matches if sort_key(m) < marker]
-        else:
-            matches = [m for m in matches if sort_key(m) > marker]
+        with store.lock:
+            ordered = []
+            for spec, entity in _candidates(store, _specs_for(params.get("index") or "table_search_index"), deleted):
+                doc = cached_doc(store, spec, entity)
+                if predicate(doc) and (dsl is None or evaluate(dsl, doc)):
+                    ordered.append((spec, doc, [k.value(doc) for k in keys]))
+    except (Unsupported, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ApiError(400, f"Search query not supported by openmetadata-emulator: {exc}") from None
+    ordered.sort(key=functools.cmp_to_key(lambda a, b: _compare(a[2], b[2], keys)))
+    total = len(ordered)
+    if search_after:
+        ordered = _after(ordered, keys, search_after)
         start = 0
-    page = matches[start : start + size]
-    return _answer([_hit(store, s, e, s.search_index or s.name, sort_key((s, e))) for s, e in page], len(matches))
+    page = ordered[start : start + size]
+    scored = keys[0].field == "_score"
+    return _answer([_hit(s, d, sort, include, exclude, scored) for s, d, sort in page], total)

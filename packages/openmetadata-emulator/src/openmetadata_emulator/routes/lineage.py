@@ -1,4 +1,5 @@
-"""Lineage routes: edges by id and by name, lineage by source, the graph of an entity."""
+"""Lineage routes: edges by id and by name (PUT, JSON Patch, DELETE), lineage by source, the graph
+of an entity (``LineageResource`` in open-metadata/OpenMetadata)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,7 @@ def put_lineage_by_name(emu, req):
 def patch_lineage_by_name(emu, req):
     p = req.params
     from_id, to_id = _id_by_name(emu, p["ft"], p["ffqn"]), _id_by_name(emu, p["tt"], p["tfqn"])
-    emu.store.patch_edge(from_id, to_id, req.json(), user=req.user)
-    return 200, emu.store.get_edge(from_id, to_id)["edge"]
+    return 200, emu.store.patch_edge(p["ft"], from_id, p["tt"], to_id, req.json(), user=req.user)
 
 
 @route("DELETE", _BY_NAME_EDGE, mutating=True)
@@ -84,8 +84,8 @@ _EDGE = rf"/lineage/(?P<ft>{SEG})/(?P<fid>{SEG})/(?P<tt>{SEG})/(?P<tid>{SEG})"
 
 @route("PATCH", _EDGE, mutating=True)
 def patch_lineage_edge(emu, req):
-    emu.store.patch_edge(req.params["fid"], req.params["tid"], req.json(), user=req.user)
-    return 200, emu.store.get_edge(req.params["fid"], req.params["tid"])["edge"]
+    p = req.params
+    return 200, emu.store.patch_edge(p["ft"], p["fid"], p["tt"], p["tid"], req.json(), user=req.user)
 
 
 @route("DELETE", _EDGE, mutating=True)

@@ -1,4 +1,4 @@
-"""Airflow pipeline run routes (statuses, table pipeline observability) and usage."""
+"""Airflow pipeline run routes (statuses, table pipeline observability)."""
 
 from __future__ import annotations
 
@@ -35,19 +35,3 @@ def get_pipeline_statuses(emu, req):
 def put_pipeline_observability(emu, req):
     table = emu.store.put_pipeline_observability(req.params["id"], req.json())
     return 200, emu.store.render("tables", table, "pipelineObservability")
-
-
-@route("PUT", rf"/usage/(?P<type>{SEG})/(?P<id>{SEG})", mutating=True)
-def put_usage(emu, req):
-    entity = emu.store.entity_by_id(req.params["id"], (req.params["type"],), include_deleted=False)
-    if entity is None:
-        raise ApiError(404, f"{req.params['type']} instance for {req.params['id']} not found")
-    body = req.json()
-    with emu.store.lock:
-        emu.store.usage[req.params["id"]].append(body)
-    return 200, {"entity": emu.store.ref(entity, req.params["type"]), "usage": [body]}
-
-
-@route("POST", rf"/usage/compute\.percentile/(?P<type>{SEG})/(?P<date>{SEG})")
-def compute_percentile(emu, req):
-    return 200, None

@@ -13,4 +13,11 @@ def search_field_query(emu, req):
 
 @route("GET", r"/search/query")
 def search_query(emu, req):
-    return 200, search.query(emu.store, req.query)
+    # search_after, include_source_fields and exclude_source_fields repeat once per value (2.0)
+    return 200, search.query(
+        emu.store,
+        req.query,
+        search_after=[v for v in req.all("search_after") if v != ""] or None,
+        include=[v for v in req.all("include_source_fields") if v],
+        exclude=[v for v in req.all("exclude_source_fields") if v],
+    )

@@ -6,6 +6,7 @@
 * ``reads``: get, list, render; read helpers for tests (``get``, ``entities``, ``count``)
 * ``runs``: ingestion/pipeline statuses, progress, metrics, settings, pipeline observability
 * ``lineage``: the lineage graph
+* ``usage``: usage counts per day and ``usageSummary`` (wraps ``render`` and the state file)
 * ``state``: the JSON state file, ``clear``
 
 Every public method takes the store's lock; the HTTP layer never touches the dicts directly.
@@ -18,10 +19,11 @@ from .lineage import LineageStore
 from .reads import EntityReads
 from .runs import PipelineRuns
 from .state import STATE_FORMAT, StatePersistence
+from .usage import UsageStore
 from .writes import EntityWrites
 
 __all__ = ["STATE_FORMAT", "ApiError", "Store", "now_ms", "parse"]
 
 
-class Store(EntityWrites, EntityReads, PipelineRuns, LineageStore, StatePersistence, StoreBase):
+class Store(EntityWrites, UsageStore, EntityReads, PipelineRuns, LineageStore, StatePersistence, StoreBase):
     """Thread-safe entity store (one RLock) shaped like the real server's responses."""

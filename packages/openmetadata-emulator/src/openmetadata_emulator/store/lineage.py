@@ -1,5 +1,19 @@
-"""Lineage: an in-memory graph keyed by (fromId, toId) with ``lineageDetails``; the classic
-``{entity, nodes, upstreamEdges, downstreamEdges}`` answer."""
+"""Lineage: a graph keyed by (fromId, toId) holding each edge's ``LineageDetails`` as the server
+stores them (``LineageRepository`` in open-metadata/OpenMetadata
+``openmetadata-service/src/main/java/org/openmetadata/service/jdbi3/LineageRepository.java``):
+
+* a PUT replaces the details: ``columnsLineage`` (``[]`` when none), ``sqlQuery``, ``source``
+  (``Manual`` by default), ``pipeline`` (resolved to a full reference, 404 when missing),
+  ``description``, ``createdAt``/``createdBy``/``updatedAt``/``updatedBy`` set by the server
+  on every PUT; the ``EntitiesEdge.description`` of the request is not stored
+* a JSON Patch applies to the stored details (``add /columnsLineage/0`` works on a fresh edge)
+  and keeps ``createdAt``/``createdBy``
+* column lineage is validated as ``validateLineageDetails`` does since 2025-08 (PR #23075): a
+  ``toColumn`` that is not a column of the target, or a ``fromColumn`` that is not one of the
+  source, is dropped (an entry left without ``fromColumns`` goes too); the request succeeds
+* ``getLineageEdge`` answers ``{"edge": <LineageDetails>}``; a PATCH answers the patched details
+* the graph read is the classic ``{entity, nodes, upstreamEdges, downstreamEdges}``
+"""
 
 from __future__ import annotations
 
@@ -9,6 +23,9 @@ from .. import sdk
 from ..jsonpatch import PatchError, apply_patch
 from ..specs import BY_TYPE
 from .base import ApiError, StoreBase, now_ms, parse
+
+# entity types whose children can be column-lineage endpoints (LineageRepository.getChildrenNames)
+_COLUMN_HOLDERS = {"table": "columns"}
 
 
 class LineageStore(StoreBase):
@@ -31,7 +48,7 @@ class LineageStore(StoreBase):
         with self.lock:
             from_ref = self._lineage_endpoint(edge["fromEntity"], "fromEntity")
             to_ref = self._lineage_endpoint(edge["toEntity"], "toEntity")
-            self._put_edge(from_ref, to_ref, edge.get("lineageDetails") or {}, edge.get("description"), user)
+            self._put_edge(from_ref, to_ref, edge.get("lineageDetails") or {}, user)
 
     def add_lineage_by_name(self, from_type, from_fqn, to_type, to_fqn, body: Any, *, user: str = "admin") -> None:
         model = sdk.model("type.entityLineage.LineageDetails")
@@ -39,9 +56,47 @@ class LineageStore(StoreBase):
         with self.lock:
             from_entity, _ = self._require_fqn((from_type,), from_fqn)
             to_entity, _ = self._require_fqn((to_type,), to_fqn)
-            self._put_edge(self.ref(from_entity, from_type), self.ref(to_entity, to_type), details, None, user)
+            self._put_edge(self.ref(from_entity, from_type), self.ref(to_entity, to_type), details, user)
 
-    def _put_edge(self, from_ref: dict, to_ref: dict, details: dict, description: str | None, user: str) -> None:
+    def _full_ref(self, entity: dict, entity_type: str) -> dict:
+        ref = self.ref(entity, entity_type)
+        for key in ("displayName", "description"):
+            if entity.get(key):
+                ref[key] = entity[key]
+        ref["deleted"] = bool(entity.get("deleted"))
+        return ref
+
+    def _column_names(self, ref: dict) -> set[str]:
+        """Child names of an endpoint relative to its FQN (``CommonUtil.getChildrenNames``)."""
+        field = _COLUMN_HOLDERS.get(ref["type"])
+        entity = self.entity_by_id(ref["id"], include_deleted=True) if field else None
+        names: set[str] = set()
+        prefix = ref["fullyQualifiedName"] + "."
+
+        def walk(columns):
+            for column in columns or []:
+                fqn = column.get("fullyQualifiedName") or prefix + column.get("name", "")
+                names.add(fqn.replace(prefix, ""))
+                walk(column.get("children"))
+
+        walk((entity or {}).get(field))
+        return names
+
+    def _valid_columns_lineage(self, from_ref: dict, to_ref: dict, columns: list[dict]) -> list[dict]:
+        from_names, to_names = self._column_names(from_ref), self._column_names(to_ref)
+        from_prefix, to_prefix = from_ref["fullyQualifiedName"] + ".", to_ref["fullyQualifiedName"] + "."
+        kept = []
+        for item in columns:
+            if str(item.get("toColumn", "")).replace(to_prefix, "") not in to_names:
+                continue  # "Invalid toColumn": dropped
+            sources = [c for c in item.get("fromColumns") or [] if c.replace(from_prefix, "") in from_names]
+            if sources:
+                kept.append({**item, "fromColumns": sources})
+        return kept
+
+    def _put_edge(
+        self, from_ref: dict, to_ref: dict, details: dict, user: str, *, keep_created: dict | None = None
+    ) -> dict:
         if from_ref["id"] == to_ref["id"]:
             raise ApiError(400, "Lineage edge from an entity to itself is not allowed")
         details = dict(details)
@@ -51,51 +106,57 @@ class LineageStore(StoreBase):
             pipeline = self.entity_by_id(pref.get("id"), (ptype,), include_deleted=False)
             if pipeline is None:
                 raise ApiError(404, f"{ptype} instance for {pref.get('id')} not found")
-            details["pipeline"] = self.ref(pipeline, ptype)
-        key = (from_ref["id"], to_ref["id"])
-        old = self.lineage.get(key)
-        ts = now_ms()
+            details["pipeline"] = self._full_ref(pipeline, ptype)
+        details["columnsLineage"] = self._valid_columns_lineage(from_ref, to_ref, details.get("columnsLineage") or [])
         details.setdefault("source", "Manual")
-        details["createdAt"] = (old or {}).get("lineageDetails", {}).get("createdAt", ts)
-        details["createdBy"] = (old or {}).get("lineageDetails", {}).get("createdBy", user)
+        ts = now_ms()
+        created = keep_created or {"createdAt": ts, "createdBy": user}
+        details["createdAt"] = created.get("createdAt", ts)
+        details["createdBy"] = created.get("createdBy", user)
         details["updatedAt"] = ts
         details["updatedBy"] = user
-        edge = {"fromEntity": from_ref, "toEntity": to_ref, "lineageDetails": details}
-        if description:
-            edge["description"] = description
-        if old is not None and _same_edge(old, edge):
-            return
-        self.lineage[key] = edge
+        key = (from_ref["id"], to_ref["id"])
+        self.lineage[key] = {"fromEntity": from_ref, "toEntity": to_ref, "lineageDetails": details}
         self._lineage_out[key[0]].add(key[1])
         self._lineage_in[key[1]].add(key[0])
         self._mutated()
+        return details
 
     def get_edge(self, from_id: str, to_id: str) -> dict:
+        """``GET /lineage/getLineageEdge/{fromId}/{toId}``: ``{"edge": <LineageDetails>}``."""
         with self.lock:
             edge = self.lineage.get((from_id, to_id))
             if edge is None:
-                raise ApiError(404, f"Lineage edge between {from_id} and {to_id} not found")
-            return {
-                "edge": {
-                    "fromEntity": edge["fromEntity"],
-                    "toEntity": edge["toEntity"],
-                    **({"description": edge["description"]} if edge.get("description") else {}),
-                    **edge["lineageDetails"],
-                }
-            }
+                raise ApiError(404, f"Lineage edge not found between {from_id} and  {to_id}")
+            return {"edge": dict(edge["lineageDetails"])}
 
-    def patch_edge(self, from_id: str, to_id: str, ops: Any, *, user: str = "admin") -> None:
+    def patch_edge(
+        self, from_type: str, from_id: str, to_type: str, to_id: str, ops: Any, *, user: str = "admin"
+    ) -> dict:
+        """``PATCH /lineage/{fromType}/{fromId}/{toType}/{toId}``: the patched LineageDetails."""
         with self.lock:
+            for entity_type, entity_id in ((from_type, from_id), (to_type, to_id)):
+                if self.entity_by_id(entity_id, (entity_type,), include_deleted=False) is None:
+                    raise ApiError(404, f"{entity_type} instance for {entity_id} not found")
             edge = self.lineage.get((from_id, to_id))
             if edge is None:
-                raise ApiError(404, f"Lineage edge between {from_id} and {to_id} not found")
+                raise ApiError(404, f"Lineage edge not found between {from_type} {from_id} and {to_type} {to_id}")
             try:
                 details = apply_patch(edge["lineageDetails"], ops)
             except PatchError as exc:
                 raise ApiError(400, str(exc)) from None
             model = sdk.model("type.entityLineage.LineageDetails")
-            parse(model, details)
-            self._put_edge(edge["fromEntity"], edge["toEntity"], details, edge.get("description"), user)
+            details = parse(model, details).model_dump(mode="json", exclude_none=True)
+            old = edge["lineageDetails"]
+            return dict(
+                self._put_edge(
+                    edge["fromEntity"],
+                    edge["toEntity"],
+                    details,
+                    user,
+                    keep_created={"createdAt": old.get("createdAt"), "createdBy": old.get("createdBy")},
+                )
+            )
 
     def delete_edge(self, from_id: str, to_id: str) -> None:
         with self.lock:
@@ -160,11 +221,3 @@ class LineageStore(StoreBase):
                 "upstreamEdges": up_edges,
                 "downstreamEdges": down_edges,
             }
-
-
-
-def _same_edge(old: dict, new: dict) -> bool:
-    volatile = {"updatedAt", "updatedBy", "createdAt", "createdBy"}
-    od = {k: v for k, v in old["lineageDetails"].items() if k not in volatile}
-    nd = {k: v for k, v in new["lineageDetails"].items() if k not in volatile}
-    return od == nd and old.get("description") == new.get("description")
