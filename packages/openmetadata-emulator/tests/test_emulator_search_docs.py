@@ -135,3 +135,17 @@ def test_sdk_search_helpers_read_the_documents(client, catalog):
         ],
     ).json()["hits"]["hits"][0]["_source"]
     assert trimmed == {"id": table["id"], "service": {"displayName": "Sales DB"}}
+
+
+def test_queries_beyond_the_emulated_subset_fail_loudly(catalog):
+    """A query the server would run but the emulator cannot evaluate answers 501 (the emulator's
+    rule for anything it does not emulate), never empty hits that read as "not found"; a
+    ``query_filter`` that is not JSON fails on the server too ("Failed to parse query filter",
+    ``OpenSearchSearchManager.applySearchFilter``): 400."""
+    api, _ = catalog
+    r = api.get("search/query", params={"q": "name:orders OR name:refunds", "index": "table_search_index"})
+    assert r.status_code == 501 and "openmetadata-emulator" in r.json()["message"]
+    geo = api.get("search/query", params={"query_filter": '{"query": {"geo_shape": {}}}'})
+    assert geo.status_code == 501
+    broken = api.get("search/query", params={"query_filter": "{not json"})
+    assert broken.status_code == 400

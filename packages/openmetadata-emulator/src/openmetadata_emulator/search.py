@@ -262,8 +262,11 @@ def query(store, params: dict[str, str], search_after: list[str] | None = None, 
                 doc = cached_doc(store, spec, entity)
                 if predicate(doc) and (dsl is None or evaluate(dsl, doc)):
                     ordered.append((spec, doc, [k.value(doc) for k in keys]))
-    except (Unsupported, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ApiError(400, f"Search query not supported by openmetadata-emulator: {exc}") from None
+    except Unsupported as exc:  # valid for the server, beyond this emulator: say so loudly
+        logger.warning("openmetadata-emulator: search not supported: %s", exc)
+        raise ApiError(501, f"openmetadata-emulator: search query not supported: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ApiError(400, f"Failed to parse query filter: {exc}") from None
     ordered.sort(key=functools.cmp_to_key(lambda a, b: _compare(a[2], b[2], keys)))
     total = len(ordered)
     if search_after:

@@ -15,7 +15,7 @@ elasticsearch/en/*_index_mapping.json`` in open-metadata/OpenMetadata), reduced 
 
 ``owners`` is a ``nested`` field: its sub-fields match only inside a ``nested`` query with
 ``path: owners``, as on the server. Stemming, fuzziness, scoring and aggregations are not
-emulated; a clause outside this subset raises ``Unsupported`` (the query answers 400).
+emulated; a clause outside this subset raises ``Unsupported`` (the query answers 501).
 """
 
 from __future__ import annotations
