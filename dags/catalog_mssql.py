@@ -17,6 +17,9 @@ SQL Server host:port unreachable. Then `ingest_metadata` runs the workflow.
 For a full report run the `kerberos_diagnostics` DAG or
 `python -m include.kerberos.diagnose`.
 
+**After it.** A successful refresh (its last task) updates the Asset `catalog_mssql.refreshed`;
+`sync_descriptions_mssql` (descriptions back into the database) is scheduled on it.
+
 **Trigger by hand.** Click *Trigger* (▶). Optional params: `schema_filter`,
 `table_filter`, `include_views`, `mark_deleted_tables`, and `scope`: `full` (default) or
 `critical`, the FQN patterns of `mssql` in `DATAKIT_CRITICAL_SUBSET` (no soft deletes). When
@@ -31,7 +34,9 @@ Server`), `encrypt` (true), `trust_server_certificate` (false),
 from airflow.sdk import DAG
 
 from include.catalog.dag_defaults import catalog_dag_kwargs, database_catalog_tasks
+from include.catalog.refreshed import emit_when_refreshed
 from include.settings import get_settings
 
-with DAG("catalog_mssql", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("mssql", "kerberos"))):
+with DAG("catalog_mssql", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("mssql", "kerberos"))) as dag:
     database_catalog_tasks(kind="mssql", conn_id=get_settings().conn_ids.mssql)
+emit_when_refreshed(dag)  # sync_descriptions_mssql runs after a refresh (include/catalog/refreshed.py)

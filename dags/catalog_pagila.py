@@ -17,6 +17,9 @@ pushes a summary (records, warnings, errors per step) to XCom.
 (`DATAKIT_CRITICAL_SUBSET`, default `payment*` and `rental`), no soft deletes. It is a run
 of this DAG, so it never runs at the same time as the nightly (`max_active_runs=1`).
 
+**After it.** A successful refresh (its last task) updates the Asset `catalog_pagila.refreshed`;
+`sync_descriptions_pagila` (descriptions back into the database) is scheduled on it.
+
 **Trigger by hand.** Click *Trigger* (▶). Optional params:
 `schema_filter` / `table_filter` (regular expressions, one per line),
 `include_views`, `mark_deleted_tables`. Leave them empty for the nightly defaults.
@@ -30,7 +33,9 @@ password = ingestion-bot JWT). See README > Configuration.
 from airflow.sdk import DAG
 
 from include.catalog.dag_defaults import catalog_dag_kwargs, database_catalog_tasks
+from include.catalog.refreshed import emit_when_refreshed
 from include.settings import get_settings
 
-with DAG("catalog_pagila", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("postgres", "pagila"))):
+with DAG("catalog_pagila", **catalog_dag_kwargs(doc_md=__doc__, extra_tags=("postgres", "pagila"))) as dag:
     database_catalog_tasks(kind="postgres", conn_id=get_settings().conn_ids.pagila)
+emit_when_refreshed(dag)  # sync_descriptions_pagila runs after a refresh (include/catalog/refreshed.py)
