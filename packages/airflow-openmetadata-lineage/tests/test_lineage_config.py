@@ -53,6 +53,38 @@ def test_environment_then_airflow_config_then_old_names_then_default(monkeypatch
         assert LineageConfig.load().timeout_seconds == 8.0
 
 
+@pytest.fixture
+def airflow_cfg():
+    """Sections as airflow.cfg would have them (set in Airflow's loaded config, removed after)."""
+    from airflow.configuration import conf
+
+    added = []
+
+    def set_option(section: str, key: str, value: str) -> None:
+        if not conf.has_section(section):
+            conf.add_section(section)
+            added.append(section)
+        conf.set(section, key, value)
+
+    yield set_option
+    for section in added:
+        conf.remove_section(section)
+
+
+def test_airflow_cfg_sections_new_over_old(monkeypatch, airflow_cfg):
+    monkeypatch.delenv("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS")
+    airflow_cfg("datakit_lineage", "pipeline_service", "from_old_cfg")
+    with pytest.warns(DeprecationWarning, match=r"\[datakit_lineage\] pipeline_service is deprecated"):
+        assert LineageConfig.load().pipeline_service == "from_old_cfg"
+    airflow_cfg("openmetadata_lineage", "pipeline_service", "from_cfg")
+    airflow_cfg("openmetadata_lineage", "timeout_seconds", "4.5")
+    config = LineageConfig.load()
+    assert (config.pipeline_service, config.timeout_seconds) == ("from_cfg", 4.5)
+    # The environment form of the section wins over the file, as in Airflow.
+    monkeypatch.setenv("AIRFLOW__OPENMETADATA_LINEAGE__PIPELINE_SERVICE", "from_env_section")
+    assert LineageConfig.load().pipeline_service == "from_env_section"
+
+
 def test_an_old_name_logs_one_line_naming_the_new_one(monkeypatch, caplog):
     monkeypatch.setenv("DATAKIT_LINEAGE_ENABLED", "false")
     with caplog.at_level(logging.WARNING, logger="airflow_openmetadata_lineage"), \
