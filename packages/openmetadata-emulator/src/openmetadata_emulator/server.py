@@ -33,6 +33,13 @@ from .store import ApiError, Store
 logger = logging.getLogger("openmetadata_emulator")
 
 API_PREFIX = "/api"
+LOGIN_PATH = API_PREFIX + "/v1/users/login"
+
+# Largest request body (413 above it, every route): 64 MiB, MySQL 8's default max_allowed_packet
+# (the server writes each entity/status JSON as one row). An oversized body up to _DRAIN_LIMIT is
+# read and dropped so the client sees the 413; a larger one closes the connection after it.
+DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_DRAIN_LIMIT = 1024 * 1024 * 1024
 
 
 class _Server(ThreadingHTTPServer):
@@ -76,20 +83,42 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.close_connection = True
 
-    def _read_body(self) -> bytes:
+    def _discard(self, count: int) -> None:
+        while count > 0:
+            got = self.rfile.read(min(count, 1 << 20))
+            if not got:
+                break
+            count -= len(got)
+
+    def _read_body(self, limit: int) -> tuple[bytes, int]:
+        """(body, its size); an empty body and the size when it is over ``limit`` (dropped)."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks, total = [], 0
             while True:
                 size = int(self.rfile.readline().strip().split(b";")[0] or b"0", 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     break
-                chunks.append(self.rfile.read(size))
+                total += size
+                if total > limit:
+                    chunks.clear()
+                    if total > _DRAIN_LIMIT:
+                        self.close_connection = True
+                        return b"", total
+                    self._discard(size)
+                else:
+                    chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-            return b"".join(chunks)
+            return (b"", total) if total > limit else (b"".join(chunks), total)
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        if length > limit:
+            if length > _DRAIN_LIMIT:
+                self.close_connection = True
+            else:
+                self._discard(length)
+            return b"", length
+        return (self.rfile.read(length) if length > 0 else b""), max(length, 0)
 
     def _handle(self) -> None:
         # Cheap server-side accounting (wall and CPU time of this thread per request, from
@@ -101,8 +130,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.emulator._account(time.perf_counter() - started, time.thread_time() - cpu)  # pylint: disable=protected-access
 
     def _respond(self) -> None:
-        body = self._read_body()
-        result = self.server.emulator.dispatch(self.command, self.path, dict(self.headers.items()), body)
+        emulator = self.server.emulator
+        limit = emulator.max_request_bytes
+        body, size = self._read_body(limit)
+        if size > limit:
+            result = emulator.too_large(self.command, self.path, size)
+        else:
+            result = emulator.dispatch(self.command, self.path, dict(self.headers.items()), body)
         if result is None:  # fault injection: drop the connection without answering
             self.close_connection = True
             try:
@@ -161,8 +195,10 @@ class Emulator:
         token: str | None = None,
         state_path: str | None = None,
         save_debounce: float = 0.3,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ):
         self.host = host
+        self.max_request_bytes = max_request_bytes
         self.port = port
         self.token = token
         self.state_path = state_path
@@ -199,6 +235,7 @@ class Emulator:
         sdk.server_version()
         if self.state_path:
             self.store.load(self.state_path)
+        self.store.seed()  # the built-in entities of a fresh server (kept as they are in a state file)
         self._server = _Server((self.host, self.port), _Handler)
         self._server.emulator = self
         self.port = self._server.server_address[1]
@@ -283,6 +320,17 @@ class Emulator:
         with self._log_lock:
             self.requests_log.append((method, path, status))
 
+    def too_large(self, method: str, target: str, size: int) -> tuple[int, dict]:
+        """413 for a body over ``max_request_bytes`` (on every route, known or not)."""
+        raw_path = target.partition("?")[0]
+        self._log(method, raw_path, 413)
+        message = (
+            f"openmetadata-emulator: request entity too large: the body of {method} {raw_path} has {size} bytes, "
+            f"the limit is {self.max_request_bytes} bytes; send less per request (split it, or bound the payload)"
+        )
+        logger.warning("%s", message)
+        return 413, {"code": 413, "message": message}
+
     def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes):
         """Answer one request: returns (status, json-or-None), or None to drop the connection."""
         raw_path, _, raw_query = target.partition("?")
@@ -290,7 +338,8 @@ class Emulator:
         if self._server is None:  # stopped: a lingering keep-alive connection gets dropped
             return None
 
-        if self.token is not None and headers.get("authorization") != f"Bearer {self.token}":
+        login = method == "POST" and raw_path == LOGIN_PATH  # the server's login needs no token
+        if self.token is not None and not login and headers.get("authorization") != f"Bearer {self.token}":
             self._log(method, raw_path, 401)
             return 401, {"code": 401, "message": "openmetadata-emulator: missing or invalid Authorization Bearer token"}
 

@@ -73,6 +73,19 @@ def patch_by_name(emu, req):
     return 200, emu.store.render(spec.name, entity, "*")
 
 
+@route("GET", rf"/(?P<coll>{COLL})/(?P<id>{SEG})/versions")
+def list_versions(emu, req):
+    """``EntityHistory``: ``{entityType, versions: [JSON strings, newest first]}`` (EntityRepository.listVersions)."""
+    spec = _spec(req)
+    return 200, emu.store.list_versions(spec.name, req.params["id"], emu.store.render)
+
+
+@route("GET", rf"/(?P<coll>{COLL})/(?P<id>{SEG})/versions/(?P<version>{SEG})")
+def get_version(emu, req):
+    spec = _spec(req)
+    return 200, emu.store.get_version(spec.name, req.params["id"], req.params["version"], emu.store.render)
+
+
 @route("GET", rf"/(?P<coll>{COLL})/(?P<id>{SEG})")
 def get_by_id(emu, req):
     spec = _spec(req)

@@ -107,6 +107,8 @@ class StoreBase:
         self._lineage_out: dict[str, set[str]] = defaultdict(set)
         self._lineage_in: dict[str, set[str]] = defaultdict(set)
         self.settings: dict[str, dict] = {}
+        # entity id -> version -> the entity's JSON at that version (the server's version history)
+        self.history: dict[str, dict[float, dict]] = {}
         self.usage: dict[str, list] = defaultdict(list)
         self.mutation_count = 0
         self.on_mutation: Callable[[], None] | None = None
@@ -255,6 +257,7 @@ class StoreBase:
             self._drop_edge(from_id, eid)
         self.ingestion_statuses.pop(eid, None)
         self.pipeline_statuses.pop(eid, None)
+        self.history.pop(eid, None)
 
     # ------------------------------------------------------------------ reads
 

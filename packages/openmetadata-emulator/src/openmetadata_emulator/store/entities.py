@@ -7,8 +7,8 @@ import copy
 from typing import Any
 
 from .. import sdk
-from ..specs import BY_TYPE, VOLATILE, CollectionSpec, RefField
-from .base import LIST_DEFAULTS, ApiError, StoreBase, _Collection, now_ms
+from ..specs import BY_TYPE, CollectionSpec, RefField
+from .base import LIST_DEFAULTS, ApiError, StoreBase, _Collection
 
 
 class EntityBuilder(StoreBase):
@@ -243,33 +243,3 @@ class EntityBuilder(StoreBase):
                 value = self._merge_columns(existing.get("columns"), value)
             merged[key] = value
         return merged
-
-    @staticmethod
-    def _changed_fields(old: dict, new: dict) -> tuple[list, list, list]:
-        added, updated, deleted = [], [], []
-        for key in set(old) | set(new):
-            if key in VOLATILE or key == "sourceHash":  # the fingerprint is not versioned
-                continue
-            if key not in old:
-                if new[key] not in (None, [], {}):
-                    added.append({"name": key})
-            elif key not in new:
-                if old[key] not in (None, [], {}):
-                    deleted.append({"name": key})
-            elif old[key] != new[key]:
-                updated.append({"name": key})
-        return added, updated, deleted
-
-    def _bump(self, old: dict, new: dict, user: str, changes=None) -> dict:
-        added, updated, deleted = changes or self._changed_fields(old, new)
-        new["version"] = round(float(old.get("version", 0.1)) + 0.1, 1)
-        new["updatedAt"] = now_ms()
-        new["updatedBy"] = user
-        new["changeDescription"] = {
-            "fieldsAdded": added,
-            "fieldsUpdated": updated,
-            "fieldsDeleted": deleted,
-            "previousVersion": old.get("version", 0.1),
-        }
-        return new
-

@@ -7,10 +7,11 @@ import bisect
 from typing import Any, Callable
 
 from .. import sdk
-from .base import INCLUDE_VALUES, ApiError, StoreBase, _decode_cursor, _encode_cursor
+from .base import INCLUDE_VALUES, ApiError, _decode_cursor, _encode_cursor
+from .governance import Governance
 
 
-class EntityReads(StoreBase):
+class EntityReads(Governance):
     def get_entity(self, coll: str, *, entity_id: str | None = None, fqn: str | None = None, include="non-deleted"):
         c = self.coll(coll)
         with self.lock:
@@ -112,11 +113,17 @@ class EntityReads(StoreBase):
         spec = c.spec
         wanted = {f.strip() for f in (fields or "").split(",") if f.strip()}
         everything = "*" in wanted
+        if "tags" in wanted:  # the server returns certification with tags (setFieldsInternal)
+            wanted.add("certification")
         out = {}
         for key, value in entity.items():
             if key in spec.gated and not everything and key not in wanted:
                 continue
             out[key] = value
+        if "owners" in out and not out["owners"]:
+            inherited = self.inherited_owners(spec.entity_type, entity)
+            if inherited:
+                out["owners"] = inherited
         if spec.entity_type == "ingestionPipeline" and (everything or "pipelineStatuses" in wanted):
             statuses = self.ingestion_statuses.get(entity["id"])
             if statuses:  # the most recent executions, newest first

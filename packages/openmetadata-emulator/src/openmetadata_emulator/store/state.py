@@ -6,12 +6,12 @@ import json
 import os
 import tempfile
 
-from .base import StoreBase
+from .seed import BuiltIns
 
 STATE_FORMAT = "openmetadata-emulator-state/1"
 
 
-class StatePersistence(StoreBase):
+class StatePersistence(BuiltIns):
     # ------------------------------------------------------------------ persistence
 
     def to_json(self) -> dict:
@@ -23,6 +23,11 @@ class StatePersistence(StoreBase):
                 "pipelineStatuses": {pid: list(v.values()) for pid, v in self.pipeline_statuses.items()},
                 "lineage": list(self.lineage.values()),
                 "settings": dict(self.settings),
+                "history": {
+                    eid: {str(version): snap for version, snap in versions.items()}
+                    for eid, versions in self.history.items()
+                    if versions
+                },
             }
 
     def load_json(self, data: dict) -> None:
@@ -32,6 +37,9 @@ class StatePersistence(StoreBase):
             for name, entities in (data.get("entities") or {}).items():
                 c = self.coll(name)
                 for entity in entities:
+                    present = c.by_fqn.get(entity["fullyQualifiedName"])
+                    if present is not None:  # the file wins (e.g. a built-in entity as it was saved)
+                        self._remove(c, c.by_id[present])
                     self._insert(c, entity)
             for pid, statuses in (data.get("ingestionStatuses") or {}).items():
                 self.ingestion_statuses[pid].update(statuses)
@@ -44,6 +52,8 @@ class StatePersistence(StoreBase):
                 self._lineage_out[key[0]].add(key[1])
                 self._lineage_in[key[1]].add(key[0])
             self.settings.update(data.get("settings") or {})
+            for eid, versions in (data.get("history") or {}).items():
+                self.history[eid] = {float(version): snap for version, snap in versions.items()}
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the state atomically (temp file in the same directory + os.replace)."""
@@ -74,6 +84,13 @@ class StatePersistence(StoreBase):
         return True
 
     def clear(self) -> None:
+        """Forget everything, then create the built-in entities a fresh server has (``seed``)."""
+        with self.lock:
+            self._clear()
+            self.seed()
+            self._mutated()
+
+    def _clear(self) -> None:
         with self.lock:
             for c in self._colls.values():
                 c.by_id.clear()
@@ -93,6 +110,6 @@ class StatePersistence(StoreBase):
             self._lineage_in.clear()
             self.settings.clear()
             self.usage.clear()
-            self._mutated()
+            self.history.clear()
 
 

@@ -11,9 +11,11 @@ from ..jsonpatch import PatchError, apply_patch
 from ..specs import SERVICE_TYPES
 from .base import ApiError, _Collection, now_ms, parse
 from .entities import EntityBuilder
+from .governance import Governance
+from .versions import EntityVersions
 
 
-class EntityWrites(EntityBuilder):
+class EntityWrites(EntityBuilder, EntityVersions, Governance):
     # ------------------------------------------------------------------ writes
 
     def upsert(self, coll: str, body: Any, *, user: str = "admin", create_only: bool = False) -> tuple[int, dict]:
@@ -50,20 +52,23 @@ class EntityWrites(EntityBuilder):
                 return 200, existing
             merged = self._with_defaults(c, self._merge_put(existing, built))
             merged["deleted"] = False
-            changes = self._changed_fields(existing, merged)
-            if not any(changes):
+            stored, change = self._apply_version(c, existing, merged, user, operation="PUT")
+            if change is None:
                 if merged.get("sourceHash") != existing.get("sourceHash"):
-                    # a new fingerprint alone is stored without a new version
-                    quiet = dict(existing, sourceHash=merged.get("sourceHash"))
+                    # a change the server does not version (the fingerprint): stored, same version
+                    quiet = dict(merged, version=existing.get("version"), updatedAt=existing.get("updatedAt"),
+                                 updatedBy=existing.get("updatedBy"))
+                    if "changeDescription" in existing:
+                        quiet["changeDescription"] = existing["changeDescription"]
+                    self._validate_entity(c, quiet)
                     self._replace(c, quiet)
                     self._mutated()
                     return 200, quiet
                 return 200, existing
-            self._bump(existing, merged, user, changes)
-            self._validate_entity(c, merged)
-            self._replace(c, merged)
+            self._validate_entity(c, stored)
+            self._replace(c, stored)
             self._mutated()
-            return 200, merged
+            return 200, dict(stored, changeDescription=change)
 
     def bulk_upsert(self, coll: str, items: Any, *, user: str = "admin") -> dict:
         """``PUT /{coll}/bulk``: upsert each item; one failure does not stop the others."""
@@ -94,11 +99,16 @@ class EntityWrites(EntityBuilder):
         }
 
     def patch(self, coll: str, entity_id: str | None, ops: Any, *, user: str = "admin", fqn: str | None = None) -> dict:
-        """RFC 6902 PATCH of a stored entity (by id, or by FQN)."""
+        """RFC 6902 PATCH of a stored entity (by id, or by FQN).
+
+        As on the server, the patch applies to the entity with its inherited owners filled in;
+        inherited references are dropped again before the change is recorded, a removed list
+        (``remove /owners``) is an empty one, and certification dates are the server's.
+        """
         c = self.coll(coll)
         with self.lock:
             entity = self._get_locked(c, entity_id=entity_id, fqn=fqn, include="non-deleted")
-            base = self._with_defaults(c, dict(entity))
+            base = self.with_inherited(c.spec.entity_type, self._with_defaults(c, dict(entity)))
             try:
                 patched = apply_patch(base, ops)
             except PatchError as exc:
@@ -109,17 +119,21 @@ class EntityWrites(EntityBuilder):
                 if patched.get(immutable) != entity.get(immutable):
                     raise ApiError(400, f"Field {immutable!r} cannot be changed with PATCH")
             for key, rf in c.spec.refs.items():
-                if key in patched and rf.kind in ("ref", "ref_list") and patched[key] != entity.get(key):
-                    patched[key] = self._convert_ref(rf, patched[key])
-            patched = self._derive(c.spec, patched)
-            changes = self._changed_fields(entity, patched)
-            if not any(changes):
+                if key in patched and rf.kind in ("ref", "ref_list") and patched[key] != base.get(key):
+                    own = [r for r in patched[key] or [] if not r.get("inherited")] if rf.kind == "ref_list" else patched[key]
+                    patched[key] = self._convert_ref(rf, own)
+            patched = self._with_defaults(c, self.drop_inherited(self._derive(c.spec, patched)))
+            for volatile in ("version", "updatedAt", "updatedBy", "changeDescription"):
+                if volatile in entity:
+                    patched[volatile] = entity[volatile]
+            self._certify(entity, patched)
+            stored, change = self._apply_version(c, entity, patched, user, operation="PATCH")
+            if change is None:
                 return entity
-            self._bump(entity, patched, user, changes)
-            self._validate_entity(c, patched)
-            self._replace(c, patched)
+            self._validate_entity(c, stored)
+            self._replace(c, stored)
             self._mutated()
-            return patched
+            return dict(stored, changeDescription=change)
 
     def _descendants(self, entity_type: str, fqn: str) -> list[tuple[_Collection, dict]]:
         out = []
@@ -129,9 +143,7 @@ class EntityWrites(EntityBuilder):
         return out
 
     def _soft_delete(self, c: _Collection, entity: dict, user: str) -> dict:
-        new = dict(entity)
-        new["deleted"] = True
-        self._bump(entity, new, user, ([], [{"name": "deleted"}], []))
+        new = self._version_delete(c, entity, user, True)
         self._replace(c, new)
         return new
 
@@ -175,10 +187,8 @@ class EntityWrites(EntityBuilder):
             entity = self._get_locked(c, entity_id=entity_id, include="deleted")
             for cc, child in self._descendants(c.spec.entity_type, entity["fullyQualifiedName"]):
                 if child.get("deleted"):
-                    new = dict(child, deleted=False)
-                    self._replace(cc, self._bump(child, new, user, ([], [{"name": "deleted"}], [])))
-            new = dict(entity, deleted=False)
-            self._bump(entity, new, user, ([], [{"name": "deleted"}], []))
+                    self._replace(cc, self._version_delete(cc, child, user, False))
+            new = self._version_delete(c, entity, user, False)
             self._replace(c, new)
             self._mutated()
             return new
