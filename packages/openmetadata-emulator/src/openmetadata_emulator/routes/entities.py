@@ -29,7 +29,8 @@ def get_by_name(emu, req):
 @route("PUT", rf"/(?P<coll>{COLL})/bulk", mutating=True)
 def bulk_put(emu, req):
     spec = _spec(req)
-    return 200, emu.store.bulk_upsert(spec.name, req.json(), user=req.user)
+    return 200, emu.store.bulk_upsert(spec.name, req.json(), user=req.user,
+                                      override_metadata=req.flag("overrideMetadata"))
 
 
 @route("DELETE", rf"/(?P<coll>{COLL})/deleteStale", mutating=True)

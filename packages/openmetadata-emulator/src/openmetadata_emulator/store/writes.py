@@ -12,13 +12,15 @@ from ..specs import SERVICE_TYPES
 from .base import ApiError, _Collection, now_ms, parse
 from .entities import EntityBuilder
 from .governance import Governance
+from .stewardship import DescriptionStewardship
 from .versions import EntityVersions
 
 
-class EntityWrites(EntityBuilder, EntityVersions, Governance):
+class EntityWrites(EntityBuilder, EntityVersions, Governance, DescriptionStewardship):
     # ------------------------------------------------------------------ writes
 
-    def upsert(self, coll: str, body: Any, *, user: str = "admin", create_only: bool = False) -> tuple[int, dict]:
+    def upsert(self, coll: str, body: Any, *, user: str = "admin", create_only: bool = False,
+               override_metadata: bool = False) -> tuple[int, dict]:
         """PUT (create-or-update) or POST (``create_only``) one Create*Request.
 
         Returns (HTTP status, stored entity). Same FQN -> same id; a soft-deleted entity
@@ -51,6 +53,7 @@ class EntityWrites(EntityBuilder, EntityVersions, Governance):
             ):
                 return 200, existing
             merged = self._with_defaults(c, self._merge_put(existing, built))
+            merged = self.keep_stewarded_descriptions(existing, merged, user=user, override_metadata=override_metadata)
             merged["deleted"] = False
             stored, change = self._apply_version(c, existing, merged, user, operation="PUT")
             if change is None:
@@ -70,7 +73,7 @@ class EntityWrites(EntityBuilder, EntityVersions, Governance):
             self._mutated()
             return 200, dict(stored, changeDescription=change)
 
-    def bulk_upsert(self, coll: str, items: Any, *, user: str = "admin") -> dict:
+    def bulk_upsert(self, coll: str, items: Any, *, user: str = "admin", override_metadata: bool = False) -> dict:
         """``PUT /{coll}/bulk``: upsert each item; one failure does not stop the others."""
         c = self.coll(coll)
         if not isinstance(items, list):
@@ -78,7 +81,7 @@ class EntityWrites(EntityBuilder, EntityVersions, Governance):
         success, failed = [], []
         for item in items:
             try:
-                status, entity = self.upsert(coll, item, user=user)
+                status, entity = self.upsert(coll, item, user=user, override_metadata=override_metadata)
                 success.append({"request": entity["fullyQualifiedName"], "status": status, "message": "Success"})
             except ApiError as err:
                 failed.append({"request": item, "status": err.status, "message": err.message})
