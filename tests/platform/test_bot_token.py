@@ -293,3 +293,17 @@ def test_runs_as_a_module_in_a_bare_python(fake_om, tmp_path):
     assert json.loads(target.read_text())["openmetadata_default"]["password"] == BOT_JWT
     assert BOT_JWT not in result.stdout + result.stderr
     assert "wrote connection openmetadata_default" in result.stderr
+
+
+def test_the_flow_against_the_emulator_finds_what_it_reads(om_emulator_factory):
+    """The login -> bot -> auth-mechanism calls against the OpenMetadata emulator, whose fresh
+    store holds what a fresh server has (the admin user, the ``ingestion-bot`` bot and user): the
+    emulator's contract tests pin those built-ins against the server's seed data."""
+    emulator = om_emulator_factory(token="emulator-bot-jwt")
+    token = bot_token.fetch_bot_token(emulator.url, env=LOCAL_ENV)
+    assert token.jwt == "emulator-bot-jwt" and token.expiry == "Unlimited"
+    bot_user = emulator.store.get("users", "ingestion-bot")
+    assert token.bot_user_id == bot_user["id"] and bot_user["isBot"]
+    assert [path for _, path, _ in emulator.requests_log] == [
+        "/api/v1/users/login", "/api/v1/bots/name/ingestion-bot", f"/api/v1/users/auth-mechanism/{bot_user['id']}",
+    ]
