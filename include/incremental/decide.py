@@ -75,7 +75,7 @@ def full_refresh_due(cron: str, last_full_at: str | None, now: datetime, tz: str
 
 def decide(requested: str, state: RefreshState | None, *, kind: str, sdk_version: str, digest: str,
            full_cron: str, now: datetime, anchor: CatalogAnchor | None = None, tz: str = "UTC",
-           state_problem: str | None = None, mark_deleted_tables: bool = True) -> Decision:
+           state_problem: str | None = None) -> Decision:
     requested = check_mode(requested)
     if requested == MODE_FULL:
         return Decision(MODE_FULL, "requested (mode=full)")
@@ -98,7 +98,9 @@ def decide(requested: str, state: RefreshState | None, *, kind: str, sdk_version
             return Decision(MODE_FULL, asked + f"the service {state.service!r} was recreated in OpenMetadata "
                                                f"(id {anchor.service_id}, the fingerprints are of {state.service_id})")
         expected = sum(len(sp.tables) for schemas in state.fingerprints.values() for sp in schemas.values())
-        if anchor.tables is not None and (anchor.tables < expected or (mark_deleted_tables and anchor.tables > expected)):
+        # Fewer tables than the fingerprints list: the catalog lost some behind the refresh's back.
+        # More is normal (a full refresh keeps the tables of a schema dropped from the source).
+        if anchor.tables is not None and anchor.tables < expected:
             return Decision(MODE_FULL, asked + f"OpenMetadata holds {anchor.tables} tables of {state.service!r}, "
                                                f"the last refresh left {expected} (restored, edited or partly "
                                                f"deleted catalog)")

@@ -135,6 +135,44 @@ def _delete_stale(client: Any, entity: type, scope: dict[str, str], live: list[s
             client.delete(entity=entity, entity_id=found.id, recursive=True)
 
 
+def passes(comparison: Comparison) -> list[Comparison]:
+    """The incremental workflows to run: new tables (and new or changed schemas) first, then changed ones.
+
+    Why two: the SDK resolves a foreign key when it ingests the referring table; a key to a table
+    not yet in the catalog is deferred and PATCHed onto the table at the end of the run, on top of
+    the constraints the catalog holds. When the table's create request is otherwise what the
+    server already has (same ``sourceHash``), the server skips it, so the old constraints stay
+    beside the new ones (``film`` after ``language`` is renamed to ``lang``). With the new tables
+    in the catalog first, a changed table's keys resolve at once and its request replaces the
+    old constraints, as in a full refresh. New tables referring to each other are deferred
+    exactly as a full refresh defers them.
+    """
+    if comparison.nothing_to_ingest:
+        return []
+    first = Comparison(new=list(comparison.new), schemas_new=list(comparison.schemas_new),
+                       schemas_changed=list(comparison.schemas_changed))
+    second = Comparison(changed=list(comparison.changed))
+    if first.nothing_to_ingest or second.nothing_to_ingest:
+        return [comparison]
+    return [first, second]
+
+
+def merge_summaries(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary of several workflows: records per step summed, failures kept."""
+    merged = dict(runs[-1])
+    steps: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        for step in run["steps"]:
+            into = steps.setdefault(step["step"], {"step": step["step"]})
+            for key, value in step.items():
+                if key != "step":
+                    into[key] = into.get(key, 0) + value
+    merged["steps"] = list(steps.values())
+    merged["failures"] = [f for run in runs for f in run["failures"]]
+    merged["duration_seconds"] = round(sum(run["duration_seconds"] for run in runs), 2)
+    return merged
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -172,8 +210,7 @@ def refresh(kind: str, conn_id: str, options: Any = None, *, mode: str = "auto",
         digest = options_digest(kind, src.options)
         decision = decide(mode, state, kind=kind, sdk_version=sdk_version(), digest=digest,
                           full_cron=full_cron or settings.schedules.full_refresh, now=now,
-                          anchor=anchor, tz=tz or settings.schedules.timezone, state_problem=problem,
-                          mark_deleted_tables=src.options.mark_deleted_tables)
+                          anchor=anchor, tz=tz or settings.schedules.timezone, state_problem=problem)
         comparison = compare(state.fingerprints if state else None, prints)
         info: dict[str, Any] = {
             "mode": decision.mode, "requested": mode, "reason": decision.reason,
@@ -192,9 +229,10 @@ def refresh(kind: str, conn_id: str, options: Any = None, *, mode: str = "auto",
             service_id=state.service_id if state else None, extra={"run_id": run_id})
         summary: dict[str, Any] | None = None
         if decision.mode == MODE_INCREMENTAL:
-            if not comparison.nothing_to_ingest:
-                narrowed = incremental_options(src.options, src.service, comparison)
-                summary = run_ingestion(kind, conn_id, narrowed, label=label, service_name=src.service)
+            runs = [run_ingestion(kind, conn_id, incremental_options(src.options, src.service, part), label=label,
+                                  service_name=src.service) for part in passes(comparison)]
+            summary = merge_summaries(runs) if runs else None
+            info["passes"] = len(runs)
             info["soft_deleted"] = soft_delete(client, src, prints, comparison)
         else:
             shards = plan_shards(prints, objects_per_shard)
