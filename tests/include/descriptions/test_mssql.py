@@ -8,6 +8,7 @@ OpenMetadata read from the emulator, the plan, the pool, the statements and thei
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -24,6 +25,10 @@ from include.descriptions.plan import (
 from include.sources.mssql import mssql_from_connection
 
 INJECTION = "'); DROP TABLE dbo.orders; --"
+UPDATE_TABLE = ("EXEC sys.sp_updateextendedproperty @name = ?, @value = ?, @level0type = ?, @level0name = ?, "
+                "@level1type = ?, @level1name = ?")
+ADD_COLUMN = ("EXEC sys.sp_addextendedproperty @name = ?, @value = ?, @level0type = ?, @level0name = ?, "
+              "@level1type = ?, @level1name = ?, @level2type = ?, @level2name = ?")
 
 
 def change(kind, key, new, old=None):
@@ -82,7 +87,7 @@ class FakeCursor:
 
 
 class FakeConnection:
-    instances: list = []
+    instances: ClassVar[list] = []
 
     def __init__(self, connection_string, rows, fail):
         self.connection_string, self.rows, self.fail = connection_string, rows, fail
@@ -104,7 +109,7 @@ class FakeConnection:
 
 class Conn:
     conn_id, login, password, host, port, schema = "mssql_corp", None, None, "sql01.corp.example.com", 1433, "Sales"
-    extra_dejson = {"driver": "FreeTDS"}
+    extra_dejson: ClassVar[dict] = {"driver": "FreeTDS"}
 
 
 def test_connect_uses_catalog_mssqls_kerberos_string_and_sets_the_lock_timeout(monkeypatch):
@@ -170,11 +175,8 @@ def test_a_sync_up_to_the_driver(om_emulator, monkeypatch):
     executed = [e for c in FakeConnection.instances for e in c.executed if e[0].startswith("EXEC")]
     assert sorted(executed, key=lambda e: e[1]) == sorted([
         ("EXEC sys.sp_addextendedproperty @name = ?, @value = ?", ["MS_Description", "Sales database"]),
-        ("EXEC sys.sp_updateextendedproperty @name = ?, @value = ?, @level0type = ?, @level0name = ?, "
-         "@level1type = ?, @level1name = ?", ["MS_Description", INJECTION, "SCHEMA", "dbo", "TABLE", "orders"]),
-        ("EXEC sys.sp_addextendedproperty @name = ?, @value = ?, @level0type = ?, @level0name = ?, "
-         "@level1type = ?, @level1name = ?, @level2type = ?, @level2name = ?",
-         ["MS_Description", "the id", "SCHEMA", "dbo", "TABLE", "orders", "COLUMN", "id"]),
+        (UPDATE_TABLE, ["MS_Description", INJECTION, "SCHEMA", "dbo", "TABLE", "orders"]),
+        (ADD_COLUMN, ["MS_Description", "the id", "SCHEMA", "dbo", "TABLE", "orders", "COLUMN", "id"]),
     ], key=lambda e: e[1])
     assert summary["counts"]["written"] == 3 and summary["counts"]["unchanged"] == 3
     assert summary["counts"]["failed"] == 1  # the 3,751-character description: rejected by name, not truncated
