@@ -23,7 +23,6 @@ Every hit scores 1.0 (no relevance): with ``sort_field=_score`` the order is the
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Iterable
@@ -218,7 +217,7 @@ def _compare(a: list, b: list, keys: list[_Key]) -> int:
     return 0
 
 
-def _after(ordered: list, keys: list[_Key], raw: list[str]) -> list:
+def _after(ordered: list, positions: dict[str, int], keys: list[_Key], raw: list[str]) -> list:
     if len(raw) != len(keys):
         raise ApiError(
             400,
@@ -226,12 +225,59 @@ def _after(ordered: list, keys: list[_Key], raw: list[str]) -> list:
             f"({', '.join(k.field for k in keys)}): send one search_after per value of the last hit's sort",
         )
     # the last hit of the previous page, found by its id (the last tie-breaker)
-    for i, (_, _, sort) in enumerate(ordered):
-        if sort[-1] == raw[-1].lower() and [str(v) for v in sort[:-1]] == [str(v) for v in raw[:-1]]:
-            return ordered[i + 1 :]
+    i = positions.get(raw[-1].lower())
+    if i is not None and [str(v) for v in ordered[i][2][:-1]] == [str(v) for v in raw[:-1]]:
+        return ordered[i + 1 :]
     sample = ordered[0][2] if ordered else [None] * len(keys)
     marker = [key.parse(value, s) for key, value, s in zip(keys, raw, sample)]
     return [item for item in ordered if _compare(item[2], marker, keys) > 0]
+
+
+def _ordered(items: list, keys: list[_Key]) -> list:
+    """Sorted by the keys, missing values last in either order: one stable sort per key, last key
+    first."""
+    for n in range(len(keys) - 1, -1, -1):
+        present = [it for it in items if it[2][n] is not None]
+        missing = [it for it in items if it[2][n] is None]
+        numeric = all(isinstance(it[2][n], (int, float)) for it in present)
+        present.sort(key=(lambda it: it[2][n]) if numeric else (lambda it: str(it[2][n])), reverse=keys[n].desc)
+        items = present + missing
+    return items
+
+
+def _matches(store, params: dict[str, str], deleted: bool | None, keys: list[_Key]) -> tuple[list, dict[str, int]]:
+    """The sorted matches of a query and each hit's position by id, cached until the store
+    changes, so paging with ``search_after`` costs one evaluation per query, not per page."""
+    cache_key = (
+        params.get("index") or "table_search_index",
+        params.get("q", ""),
+        params.get("query_filter") or "",
+        deleted,
+        tuple((k.field, k.desc) for k in keys),
+    )
+    cache = getattr(store, "_search_result_cache", None)
+    if cache is None or cache[0] != store.mutation_count:
+        cache = (store.mutation_count, {})
+        store._search_result_cache = cache
+    if cache_key in cache[1]:
+        return cache[1][cache_key]
+    predicate = q_predicate(params.get("q", ""))
+    dsl = None
+    if params.get("query_filter") and params["query_filter"] != "{}":
+        dsl = json.loads(params["query_filter"])
+        if isinstance(dsl, dict) and "query" in dsl:
+            dsl = dsl["query"]
+    items = []
+    for spec, entity in _candidates(store, _specs_for(cache_key[0]), deleted):
+        doc = cached_doc(store, spec, entity)
+        if predicate(doc) and (dsl is None or evaluate(dsl, doc)):
+            items.append((spec, doc, [k.value(doc) for k in keys]))
+    ordered = _ordered(items, keys)
+    positions = {str(item[2][-1]): i for i, item in enumerate(ordered)}
+    if len(cache[1]) >= 16:
+        cache[1].clear()
+    cache[1][cache_key] = (ordered, positions)
+    return ordered, positions
 
 
 def query(store, params: dict[str, str], search_after: list[str] | None = None, include=(), exclude=()) -> dict:
@@ -250,27 +296,16 @@ def query(store, params: dict[str, str], search_after: list[str] | None = None, 
     deleted = _deleted_filter(params.get("deleted"), None)
     keys = _sort_keys(params)
     try:
-        predicate = q_predicate(params.get("q", ""))
-        dsl = None
-        if params.get("query_filter") and params["query_filter"] != "{}":
-            dsl = json.loads(params["query_filter"])
-            if isinstance(dsl, dict) and "query" in dsl:
-                dsl = dsl["query"]
         with store.lock:
-            ordered = []
-            for spec, entity in _candidates(store, _specs_for(params.get("index") or "table_search_index"), deleted):
-                doc = cached_doc(store, spec, entity)
-                if predicate(doc) and (dsl is None or evaluate(dsl, doc)):
-                    ordered.append((spec, doc, [k.value(doc) for k in keys]))
+            ordered, positions = _matches(store, params, deleted, keys)
     except Unsupported as exc:  # valid for the server, beyond this emulator: say so loudly
         logger.warning("openmetadata-emulator: search not supported: %s", exc)
         raise ApiError(501, f"openmetadata-emulator: search query not supported: {exc}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ApiError(400, f"Failed to parse query filter: {exc}") from None
-    ordered.sort(key=functools.cmp_to_key(lambda a, b: _compare(a[2], b[2], keys)))
     total = len(ordered)
     if search_after:
-        ordered = _after(ordered, keys, search_after)
+        ordered = _after(ordered, positions, keys, search_after)
         start = 0
     page = ordered[start : start + size]
     scored = keys[0].field == "_score"
