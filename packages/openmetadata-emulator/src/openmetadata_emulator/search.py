@@ -240,7 +240,9 @@ def _ordered(items: list, keys: list[_Key]) -> list:
         present = [it for it in items if it[2][n] is not None]
         missing = [it for it in items if it[2][n] is None]
         numeric = all(isinstance(it[2][n], (int, float)) for it in present)
-        present.sort(key=(lambda it: it[2][n]) if numeric else (lambda it: str(it[2][n])), reverse=keys[n].desc)
+        present.sort(
+            key=(lambda it, n=n: it[2][n]) if numeric else (lambda it, n=n: str(it[2][n])), reverse=keys[n].desc
+        )
         items = present + missing
     return items
 
