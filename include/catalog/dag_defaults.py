@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from include.catalog.schedules import ingest_task, nightly_cron, preflight_task, schedule_timezone, scope_param
+from include.catalog.schedules import nightly_cron, schedule_timezone, scope_param
+from include.incremental.airflow_tasks import (finalize_task, ingest_task, mode_param, preflight_task, shard_list,
+                                                  shard_task)
 from include.notifications import failure_alert
 from include.settings import get_settings
 from include.sources.common import dag_params
@@ -48,7 +50,7 @@ def catalog_dag_kwargs(*, doc_md: str, extra_tags: tuple[str, ...] = (), schedul
         "max_active_runs": 1,
         "default_args": default_args(),
         "tags": [*settings.tags, *extra_tags],
-        "params": {**dag_params(), "scope": scope_param()},
+        "params": {**dag_params(), "scope": scope_param(), "mode": mode_param()},
         "doc_md": doc_md,
         "render_template_as_native_obj": False,
     }
@@ -58,7 +60,10 @@ def database_catalog_tasks(*, kind: str, conn_id: str):
     """``preflight >> ingest_metadata`` for one database source, inside the current DAG.
 
     Both read the run's ``scope``: ``full`` (nightly, manual) or ``critical`` (the critical
-    subset of the schedule config, triggered by ``catalog_critical_refresh``).
+    subset of the schedule config, triggered by ``catalog_critical_refresh``), and ``mode``
+    (``auto``, ``full``, ``incremental``: ``include.incremental``). With ``DATAKIT_OBJECTS_PER_SHARD``
+    set: ``ingest_metadata >> shard_list >> ingest_shard`` (mapped over schema groups) ``>>
+    finalize_refresh``, a big full refresh spread over the workers.
     """
     from airflow.providers.standard.operators.python import PythonOperator
 
@@ -75,4 +80,13 @@ def database_catalog_tasks(*, kind: str, conn_id: str):
         op_kwargs={"kind": kind, "conn_id": conn_id},
     )
     check >> ingest
+    if get_settings().refresh.objects_per_shard > 0:
+        # Airflow maps only over a task's return value: ``shard_list`` returns what ingest_metadata pushed.
+        listed = PythonOperator(task_id="shard_list", python_callable=shard_list, retries=0)
+        shards = PythonOperator.partial(task_id="ingest_shard", python_callable=shard_task).expand(
+            op_kwargs=listed.output)
+        # none_failed: runs after the shards, or when there were none (incremental or small run).
+        final = PythonOperator(task_id="finalize_refresh", python_callable=finalize_task,
+                               op_kwargs={"conn_id": conn_id}, trigger_rule="none_failed")
+        ingest >> listed >> shards >> final
     return check, ingest

@@ -88,7 +88,9 @@ def test_catalog_pagila_schedule_and_params():
     dag = load_dag("catalog_pagila")
     assert dag.schedule == "0 2 * * *"
     assert dag.catchup is False
-    assert set(dag.params.keys()) == {"schema_filter", "table_filter", "include_views", "mark_deleted_tables", "scope"}
+    assert set(dag.params.keys()) == {"schema_filter", "table_filter", "include_views", "mark_deleted_tables", "scope",
+                                      "mode"}
+    assert dag.params["mode"] == "auto"
     assert dag.params["scope"] == "full"
     assert dag.default_args["retry_exponential_backoff"] is True
     assert dag.task_dict["ingest_metadata"].upstream_task_ids == {"preflight"}

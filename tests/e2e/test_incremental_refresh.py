@@ -245,3 +245,47 @@ def test_sharded_full_refresh_equals_unsharded(pagila_copy, refresh_into, om_emu
     assert nxt["refresh"]["mode"] == "incremental" and nxt["steps"] == [], nxt["refresh"]
     pagila_copy.psql("DROP SCHEMA sales CASCADE; DROP SCHEMA hr CASCADE", database="pagila_inc")
     print(f"\nsharded ({n} shards) == unsharded, before and after deletes")
+
+
+def test_catalog_pagila_modes_and_shards_through_airflow(airflow_db, pagila_db, om_connection, monkeypatch):
+    """The DAG path: the ``mode`` param, the Airflow Variable as state, ``ingest_shard`` mapped over schema groups."""
+    from airflow.models.variable import Variable
+
+    from include.incremental.state import state_key
+    from tests.support.airflow_run import run_dag
+
+    monkeypatch.setenv("DATAKIT_OBJECTS_PER_SHARD", "20")  # public (23 objects) and sales: two shards
+    pagila_db.psql("CREATE SCHEMA sales; CREATE TABLE sales.orders (id int PRIMARY KEY, "
+                   "customer_id int REFERENCES public.customer (customer_id))", database="pagila")
+    key = state_key("pagila_postgres")
+    try:
+        first = run_dag("catalog_pagila")
+        assert first.state == "success", first.task_states
+        planned = first.xcoms["ingest_metadata"]["refresh"]
+        assert planned["mode"] == "full" and len(planned["shards"]) == 2, planned
+        assert first.task_states["ingest_shard"] == "success"
+        assert first.xcoms["finalize_refresh"]["finalized"] is True
+        assert first.xcoms["finalize_refresh"]["tables"] == 24
+        assert Variable.get(key)  # the state lives in Airflow, not on a worker's disk
+        from openmetadata_emulator.client import Catalog
+
+        assert Catalog(om_connection.url).by_name("tables", "pagila_postgres.pagila.sales.orders") is not None
+
+        second = run_dag("catalog_pagila")
+        assert second.state == "success", second.task_states
+        info = second.xcoms["ingest_metadata"]["refresh"]
+        assert (info["mode"], info["unchanged"], info["changed"], info["shards"]) == ("incremental", 24, 0, [])
+        assert second.task_states["ingest_shard"] == "skipped"
+        assert second.xcoms["finalize_refresh"]["finalized"] is False
+
+        pagila_db.psql("ALTER TABLE sales.orders ADD COLUMN total numeric", database="pagila")
+        third = run_dag("catalog_pagila", conf={"mode": "full"})
+        assert third.state == "success", third.task_states
+        assert third.xcoms["preflight"]["mode"] == "full"
+        info = third.xcoms["ingest_metadata"]["refresh"]
+        assert (info["mode"], info["reason"], info["changed"]) == ("full", "requested (mode=full)", 1)
+        print(f"\nDAG: sharded full {first.seconds:.1f} s, incremental {second.seconds:.1f} s, "
+              f"full on demand {third.seconds:.1f} s")
+    finally:
+        Variable.delete(key)
+        pagila_db.psql("DROP SCHEMA sales CASCADE", database="pagila")
