@@ -26,6 +26,15 @@ For a full report run the `kerberos_diagnostics` DAG or
 `mssql` is in that subset, `catalog_critical_refresh` triggers such a run every 4 hours; it
 waits for a running nightly (`max_active_runs=1`).
 
+**Incremental.** `mode`: `auto` (default) ingests only the tables whose fingerprint (one catalog
+query: columns, types, defaults, constraints, comments, view definition, partitioning) changed
+since the last successful refresh and soft-deletes the dropped ones; a full refresh runs weekly
+(`DATAKIT_SCHEDULE_FULL_REFRESH`, Sunday), without usable fingerprints, or with `mode` `full`.
+The `ingest_metadata` summary says which mode ran, why, and how many tables were unchanged,
+changed, new and deleted. Fingerprints: the Airflow Variable `datakit_refresh_state__<service>`
+(delete it to force a full refresh). With `DATAKIT_OBJECTS_PER_SHARD` set, a bigger full
+refresh is split into `ingest_shard` tasks (dynamic task mapping over groups of whole schemas).
+
 **Connection extras** of `mssql_corp`: `driver` (default `ODBC Driver 18 for SQL
 Server`), `encrypt` (true), `trust_server_certificate` (false),
 `ingest_all_databases` (false), `database_filter` / `schema_filter` / `table_filter`.

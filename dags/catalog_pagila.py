@@ -25,6 +25,15 @@ of this DAG, so it never runs at the same time as the nightly (`max_active_runs=
 `include_views`, `mark_deleted_tables`. Leave them empty for the nightly defaults.
 `scope`: `full` (default) or `critical` (the critical subset; then leave the others empty).
 
+**Incremental.** `mode`: `auto` (default) ingests only the tables whose fingerprint (one catalog
+query: columns, types, defaults, constraints, comments, view definition, partitioning) changed
+since the last successful refresh and soft-deletes the dropped ones; a full refresh runs weekly
+(`DATAKIT_SCHEDULE_FULL_REFRESH`, Sunday), without usable fingerprints, or with `mode` `full`.
+The `ingest_metadata` summary says which mode ran, why, and how many tables were unchanged,
+changed, new and deleted. Fingerprints: the Airflow Variable `datakit_refresh_state__<service>`
+(delete it to force a full refresh). With `DATAKIT_OBJECTS_PER_SHARD` set, a bigger full
+refresh is split into `ingest_shard` tasks (dynamic task mapping over groups of whole schemas).
+
 **Connections.** `pagila_postgres` (postgres: host, port, login, password,
 schema = database) and `openmetadata_default` (http: schema, host, port,
 password = ingestion-bot JWT). See README > Configuration.
