@@ -126,3 +126,18 @@ def test_usage_history_and_percentiles(client, om_emulator):
     assert ranked["dailyStats"]["percentileRank"] == 50.0
     low = api.get(f"tables/{tables['a'].id.root}", params={"fields": "usageSummary"}).json()["usageSummary"]
     assert low["dailyStats"]["percentileRank"] == 0.0
+
+
+def test_usage_survives_the_state_file(client, om_emulator):
+    """Usage rows are part of the emulator's state (``to_json``/``load_json``), as the server's
+    ``entity_usage`` table outlives a restart."""
+    from openmetadata_emulator.store import Store
+
+    _, _, _, tables = make_catalog(client, tables=["orders"])
+    tid = str(tables["orders"].id.root)
+    Api(om_emulator.url).post(f"usage/table/{tid}", {"date": "2026-04-01", "count": 7})
+    restored = Store()
+    restored.load_json(om_emulator.store.to_json())
+    assert restored.usage_summary(tid)["dailyStats"]["count"] == 7
+    restored.clear()
+    assert restored.usage_summary(tid)["dailyStats"]["count"] == 0

@@ -128,7 +128,7 @@ class LineageStore(StoreBase):
             edge = self.lineage.get((from_id, to_id))
             if edge is None:
                 raise ApiError(404, f"Lineage edge not found between {from_id} and  {to_id}")
-            return {"edge": dict(edge["lineageDetails"])}
+            return {"edge": {"columnsLineage": [], **edge["lineageDetails"]}}  # 0.1.0 state files lack the key
 
     def patch_edge(
         self, from_type: str, from_id: str, to_type: str, to_id: str, ops: Any, *, user: str = "admin"
@@ -142,7 +142,7 @@ class LineageStore(StoreBase):
             if edge is None:
                 raise ApiError(404, f"Lineage edge not found between {from_type} {from_id} and {to_type} {to_id}")
             try:
-                details = apply_patch(edge["lineageDetails"], ops)
+                details = apply_patch({"columnsLineage": [], **edge["lineageDetails"]}, ops)
             except PatchError as exc:
                 raise ApiError(400, str(exc)) from None
             model = sdk.model("type.entityLineage.LineageDetails")
