@@ -89,13 +89,13 @@ def _change(emulator, fraction: float) -> int:
     return len(chosen)
 
 
-def run(size: int, changed: float) -> dict[str, Any]:
+def run(size: int, changed: float = 0.01, env: dict[str, str] | None = None) -> dict[str, Any]:
     from openmetadata_emulator import Emulator
 
     from bench.bench_scale import generate, shape
     from tests.support.postgres import start_cluster
 
-    env = airflow_env()
+    env = env or airflow_env()
     cluster = start_cluster()
     emulator = None
     try:

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from include.descriptions.catalog import CatalogReader
@@ -87,7 +87,6 @@ class Backend:
     read: Callable[[Any, list[str]], Mapping[ObjectKey, Current]]
     driver: Callable[[Mapping[ObjectKey, Current]], Driver]
     max_length: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def sync_database(backend: Backend, server: Any, *, service: str, database: str, options: SyncOptions,

@@ -62,8 +62,8 @@ def after_full_refresh(triggering_asset_events: Any = None) -> bool:
 
     A run triggered by hand (no asset events) always continues.
     """
-    events = [e for group in (triggering_asset_events or {}).values() for e in group] \
-        if hasattr(triggering_asset_events, "values") else list(triggering_asset_events or [])
+    groups = triggering_asset_events.values() if hasattr(triggering_asset_events, "values") else []
+    events = [event for group in groups for event in group]
     if not events:
         return True
     full = [e for e in events if not str(getattr(e, "source_run_id", "") or "").startswith(CRITICAL_RUN_PREFIX)]

@@ -275,8 +275,11 @@ def test_what_ingestion_reads_back_is_the_same_text(sync_setup, om_emulator_fact
     ingest("postgres", SERVICE)
     steward_writes(om.url)
     cluster.psql("ALTER TABLE public.language OWNER TO pagila_owner", database="pagila")
+    # Split by schema: two mapped sync_descriptions tasks (dynamic task mapping), one per schema.
+    monkeypatch.setenv("DATAKIT_DESCRIPTIONS_SCHEMA_BATCHES", "2")
     run = airflow_run.run_dag("sync_descriptions_pagila")
     assert run.state == "success", run.task_states
+    assert sorted(b["batch"] for b in run.xcoms["schema_batches"]) == ["1/2", "2/2"]
 
     fresh = om_emulator_factory()
     parts = urlsplit(fresh.url)
