@@ -159,7 +159,8 @@ def describe(old: dict, new: dict) -> Changes:
             _columns(changes, "columns", before, after)
         elif key in RAW_FIELDS:
             if key == "deleted":
-                changes.updated.append({"name": "deleted", "oldValue": bool(before), "newValue": bool(after)})
+                if bool(before) != bool(after):
+                    changes.updated.append({"name": "deleted", "oldValue": bool(before), "newValue": bool(after)})
             else:
                 changes.record(key, before, after, raw=True)
         else:
