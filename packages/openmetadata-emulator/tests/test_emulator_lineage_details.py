@@ -157,3 +157,42 @@ def test_upstream_lineage_is_searchable(client, tables):
     client.add_lineage(_edge_request(src, dst, [([_col(src, "id")], _col(dst, "id"))]))
     upstream = client.es_get_upstream_entity_ids(Table, [str(dst.id.root), str(src.id.root)])
     assert upstream == {str(dst.id.root): {str(src.id.root)}, str(src.id.root): set()}
+
+
+def test_sdk_lineage_by_query_stores_sql_and_column_lineage(client, om_emulator):
+    """``add_lineage_by_query`` parses the SQL, finds the tables with ``/search/fieldQuery`` and
+    PUTs ``/lineage/table/name/{from}/table/name/{to}`` with ``sqlQuery`` (masked literals) and
+    ``columnsLineage``; with ``check_patch=True`` a later query's columns are merged into the edge
+    with a PATCH (``OMetaLineageMixin.add_lineage_by_name``) instead of replacing it."""
+    from metadata.generated.schema.entity.data.table import Table
+
+    service, _, _, tables = make_catalog(client, tables=["payment", "revenue"])
+    src, dst = tables["payment"], tables["revenue"]
+    client.add_lineage_by_query(
+        database_service=service,
+        sql="INSERT INTO sales.revenue (id, amount) SELECT id, amount * 2 FROM sales.payment",
+        database_name="dwh",
+        schema_name="sales",
+    )
+    details = client.get_lineage_by_name(entity=Table, fqn=dst.fullyQualifiedName.root)["upstreamEdges"][0][
+        "lineageDetails"
+    ]
+    assert details["source"] == "QueryLineage" and details["sqlQuery"].startswith("INSERT INTO sales.revenue")
+    assert sorted(c["toColumn"] for c in details["columnsLineage"]) == [_col(dst, "amount"), _col(dst, "id")]
+
+    om_emulator.requests_log.clear()
+    client.add_lineage_by_query(
+        database_service=service,
+        sql="INSERT INTO sales.revenue (email) SELECT email FROM sales.payment",
+        database_name="dwh",
+        schema_name="sales",
+        check_patch=True,
+    )
+    assert ("PATCH", 200) in [(m, s) for m, p, s in om_emulator.requests_log if "/lineage/table/name/" in p]
+    edge = Api(om_emulator.url).get(f"lineage/getLineageEdge/{src.id.root}/{dst.id.root}").json()["edge"]
+    assert sorted(c["toColumn"] for c in edge["columnsLineage"]) == [
+        _col(dst, "amount"),
+        _col(dst, "email"),
+        _col(dst, "id"),
+    ]
+    assert om_emulator.unknown_routes == []
