@@ -58,7 +58,8 @@ def test_cli_prints_listening_line_answers_and_saves_on_sigterm(tmp_path):
     # From the installed distribution: no source checkout on the path, another working directory.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "openmetadata_emulator", "--port", "0", "--token", "tok", "--state", str(state)],
+        [sys.executable, "-m", "openmetadata_emulator", "--port", "0", "--token", "tok", "--state", str(state),
+         "--max-request-bytes", "4096"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -77,6 +78,8 @@ def test_cli_prints_listening_line_answers_and_saves_on_sigterm(tmp_path):
         api = Api(url, token="tok")
         assert api.get("system/version").status_code == 200
         assert api.put("services/databaseServices", {"name": "from_cli", "serviceType": "Mssql"}).status_code == 201
+        too_big = {"name": "too_big", "serviceType": "Mssql", "description": "x" * 5000}
+        assert api.put("services/databaseServices", too_big).status_code == 413  # --max-request-bytes
         api.session.close()
 
         proc.send_signal(signal.SIGTERM)

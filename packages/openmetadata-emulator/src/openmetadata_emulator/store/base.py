@@ -109,7 +109,6 @@ class StoreBase:
         self.settings: dict[str, dict] = {}
         # entity id -> version -> the entity's JSON at that version (the server's version history)
         self.history: dict[str, dict[float, dict]] = {}
-        self.usage: dict[str, list] = defaultdict(list)
         self.mutation_count = 0
         self.on_mutation: Callable[[], None] | None = None
 

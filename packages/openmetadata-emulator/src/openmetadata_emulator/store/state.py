@@ -109,7 +109,6 @@ class StatePersistence(BuiltIns):
             self._lineage_out.clear()
             self._lineage_in.clear()
             self.settings.clear()
-            self.usage.clear()
             self.history.clear()
 
 
