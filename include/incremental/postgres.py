@@ -25,46 +25,70 @@ WITH sch AS (
     SELECT n.oid, n.nspname, n.nspowner FROM pg_catalog.pg_namespace n
     WHERE n.nspname NOT LIKE 'pg\_%'
 ), rel AS (
-    SELECT c.oid, s.nspname, c.relname, c.relkind, c.relowner
+    SELECT c.oid, s.nspname, c.relname, c.relkind, c.relowner, c.relpartbound
     FROM pg_catalog.pg_class c JOIN sch s ON s.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT c.relispartition
+), descr AS (
+    SELECT d.objoid, d.objsubid, d.description FROM pg_catalog.pg_description d
+    WHERE d.classoid = 'pg_catalog.pg_class'::regclass
+), cols AS (
+    SELECT a.attrelid, string_agg(concat_ws(E'\x1e', a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                                            a.attnotnull, quote_nullable(pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)),
+                                            quote_nullable(cd.description), a.attidentity, a.attgenerated,
+                                            a.attcollation), E'\x1d' ORDER BY a.attnum) AS body
+    FROM pg_catalog.pg_attribute a
+    JOIN rel r ON r.oid = a.attrelid
+    LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+    LEFT JOIN descr cd ON cd.objoid = a.attrelid AND cd.objsubid = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped
+    GROUP BY a.attrelid
+), cons AS (
+    SELECT co.conrelid, string_agg(concat_ws(E'\x1e', co.conname, co.contype,
+                                             pg_catalog.pg_get_constraintdef(co.oid, true)),
+                                   E'\x1d' ORDER BY co.conname) AS body
+    FROM pg_catalog.pg_constraint co JOIN rel r ON r.oid = co.conrelid
+    GROUP BY co.conrelid
+), parts AS (
+    SELECT i.inhparent, string_agg(concat_ws(E'\x1e', ch.relname, pg_catalog.pg_get_expr(ch.relpartbound, ch.oid)),
+                                   E'\x1d' ORDER BY ch.relname) AS body
+    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class ch ON ch.oid = i.inhrelid
+    JOIN rel r ON r.oid = i.inhparent AND r.relkind = 'p'
+    GROUP BY i.inhparent
+), pols AS (
+    SELECT p.polrelid, string_agg(p.polname, E'\x1d' ORDER BY p.polname) AS body
+    FROM pg_catalog.pg_policy p GROUP BY p.polrelid
+), procs AS (
+    SELECT p.pronamespace, string_agg(concat_ws(E'\x1e', p.proname, p.prokind,
+                                                pg_catalog.pg_get_function_identity_arguments(p.oid),
+                                                p.prorettype::regtype::text, quote_nullable(p.prosrc),
+                                                quote_nullable(pd.description)),
+                                      E'\x1d' ORDER BY p.proname, p.oid) AS body
+    FROM pg_catalog.pg_proc p JOIN sch s ON s.oid = p.pronamespace
+    LEFT JOIN pg_catalog.pg_description pd ON pd.objoid = p.oid AND pd.objsubid = 0
+         AND pd.classoid = 'pg_catalog.pg_proc'::regclass
+    WHERE p.prokind IN ('p', 'f')
+    GROUP BY p.pronamespace
 )
 SELECT s.nspname, NULL::text, 'schema',
-    md5(concat_ws(E'\x1f',
-        quote_nullable(obj_description(s.oid, 'pg_namespace')),
-        (SELECT string_agg(concat_ws(E'\x1e', p.proname, p.prokind,
-                                     pg_catalog.pg_get_function_identity_arguments(p.oid),
-                                     p.prorettype::regtype::text, quote_nullable(p.prosrc),
-                                     quote_nullable(obj_description(p.oid, 'pg_proc'))),
-                           E'\x1d' ORDER BY p.proname, p.oid)
-         FROM pg_catalog.pg_proc p WHERE p.pronamespace = s.oid AND p.prokind IN ('p', 'f')))),
+    md5(concat_ws(E'\x1f', quote_nullable(nd.description), pr.body)),
     pg_catalog.pg_get_userbyid(s.nspowner)
 FROM sch s
+LEFT JOIN procs pr ON pr.pronamespace = s.oid
+LEFT JOIN pg_catalog.pg_description nd ON nd.objoid = s.oid AND nd.objsubid = 0
+     AND nd.classoid = 'pg_catalog.pg_namespace'::regclass
 UNION ALL
 SELECT r.nspname, r.relname, CASE WHEN r.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END,
-    md5(concat_ws(E'\x1f', r.relkind,
-        quote_nullable(obj_description(r.oid, 'pg_class')),
-        (SELECT string_agg(concat_ws(E'\x1e', a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
-                                     a.attnotnull, quote_nullable(pg_catalog.pg_get_expr(d.adbin, d.adrelid)),
-                                     quote_nullable(col_description(a.attrelid, a.attnum)),
-                                     a.attidentity, a.attgenerated, a.attcollation),
-                           E'\x1d' ORDER BY a.attnum)
-         FROM pg_catalog.pg_attribute a
-         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),
-        (SELECT string_agg(concat_ws(E'\x1e', co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid, true)),
-                           E'\x1d' ORDER BY co.conname)
-         FROM pg_catalog.pg_constraint co WHERE co.conrelid = r.oid),
+    md5(concat_ws(E'\x1f', r.relkind, quote_nullable(td.description), c.body, k.body,
         CASE WHEN r.relkind IN ('v', 'm') THEN quote_nullable(pg_catalog.pg_get_viewdef(r.oid, true)) END,
         CASE WHEN r.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(r.oid) END,
-        (SELECT string_agg(concat_ws(E'\x1e', ch.relname, pg_catalog.pg_get_expr(ch.relpartbound, ch.oid)),
-                           E'\x1d' ORDER BY ch.relname)
-         FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class ch ON ch.oid = i.inhrelid
-         WHERE i.inhparent = r.oid),
-        (SELECT string_agg(pol.polname, E'\x1d' ORDER BY pol.polname)
-         FROM pg_catalog.pg_policy pol WHERE pol.polrelid = r.oid))),
+        pa.body, po.body)),
     pg_catalog.pg_get_userbyid(r.relowner)
 FROM rel r
+LEFT JOIN descr td ON td.objoid = r.oid AND td.objsubid = 0
+LEFT JOIN cols c ON c.attrelid = r.oid
+LEFT JOIN cons k ON k.conrelid = r.oid
+LEFT JOIN parts pa ON pa.inhparent = r.oid
+LEFT JOIN pols po ON po.polrelid = r.oid
 """
 
 DATABASES_SQL = "SELECT datname FROM pg_catalog.pg_database ORDER BY datname"

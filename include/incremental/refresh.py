@@ -71,9 +71,17 @@ def fingerprint(src: Source) -> Fingerprints:
 
 
 def om_client(server: Any):
+    """The SDK's client with the connection's limits; an unreachable or refusing server is the
+    preflight's message (URL, connection, fix), not the SDK's."""
     from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
-    return OpenMetadata(server.to_sdk_connection(), additional_client_config_arguments=server.client_arguments())
+    try:
+        return OpenMetadata(server.to_sdk_connection(), additional_client_config_arguments=server.client_arguments())
+    except Exception:
+        from include.openmetadata.preflight import check_openmetadata
+
+        check_openmetadata(server)  # raises the user's sentence when OpenMetadata is the problem
+        raise
 
 
 def catalog_anchor(client: Any, service: str) -> CatalogAnchor:
