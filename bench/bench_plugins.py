@@ -13,16 +13,13 @@ And a short SQL task (``SELECT`` on a throwaway PostgreSQL through ``SQLExecuteQ
 under ``airflow tasks test``, before and after, alternating. Target: plugins add <= 150 ms and
 <= 30 MiB over bare Airflow.
 
-    python -m bench.bench_plugins [--runs 5] [--task-runs 3] [--record]
-
-``--record`` stores the result in bench/results/latest.json (key ``plugins``) and re-renders
-docs/benchmarks.md, for a run of this benchmark alone.
+    python -m bench.bench_plugins [--runs 5] [--task-runs 3]    # print only
+    python -m bench.run_all --only plugins                     # measure and record in docs/benchmarks.md
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import tempfile
 from importlib import metadata
@@ -138,7 +135,6 @@ def report(result: dict[str, Any] | None) -> str:
     return "\n".join([
         "## 5. Plugin load per process",
         "",
-        f"{'Measured alone (`python -m bench.bench_plugins --record`) on ' + result['date'] + '. ' if result.get('date') else ''}"
         "What every task process (the Task SDK's task runner), CLI command and Airflow component pays to load "
         "plugins: `airflow.sdk.plugins_manager._get_plugins()` with this project's plugins, in a fresh process, "
         "against a bare `import airflow.sdk`; **before**: `openmetadata-managed-apis`' own entry point live, as the "
@@ -162,27 +158,15 @@ def report(result: dict[str, Any] | None) -> str:
 
 
 def main() -> None:
-    from datetime import datetime, timezone
-
     from bench.common import use_bytecode_cache
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--task-runs", type=int, default=3)
-    parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     use_bytecode_cache()
     result = run(args.runs, args.task_runs)
-    result["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(report(result))
-    if args.record:
-        from bench import run_all
-
-        results = json.loads(run_all.LATEST.read_text())
-        results["plugins"] = result
-        run_all.LATEST.write_text(json.dumps(results, indent=1, default=str) + "\n")
-        run_all.DOC.write_text(run_all.render(json.loads(run_all.LATEST.read_text())))
-        print(f"recorded in {run_all.LATEST} and {run_all.DOC}")
 
 
 if __name__ == "__main__":

@@ -49,3 +49,21 @@ def test_the_ratio_per_doubling(sizes, seconds, expected):
     [pair] = bench_scale.per_doubling(rows)
     assert math.isclose(pair["per_doubling"], expected, rel_tol=1e-9)
     assert pair["ok"] is (expected <= bench_scale.DOUBLING_TARGET)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], set()),
+    (["--only", "listener,plugins"], {"listener", "plugins"}),
+    (["--only=parse"], {"parse"}),
+])
+def test_only_names_the_sections_to_re_measure(argv, expected):
+    assert run_all._only(argv) == expected
+
+
+def test_every_section_alone_is_a_known_one():
+    """A section recorded as re-measured alone exists, and the page says so."""
+    results = json.loads(run_all.LATEST.read_text())
+    known = set(run_all._sections(results["config"], {}))
+    assert set(results.get("alone") or {}) <= known
+    for key in results.get("alone") or {}:
+        assert f"`{key}` on " in run_all.DOC.read_text()
