@@ -267,12 +267,13 @@ def report(result: dict[str, Any]) -> str:
             f"{secs(r['one']['s'])} ({r['one']['changed']}) | **{r['one_ratio'] * 100:.1f} %** | "
             f"{secs(r['one']['fingerprint_s'])} | {mib(r['full']['rss'])} / {mib(r['zero']['rss'])} / "
             f"{mib(r['one']['rss'])} |")
-    lines += ["", "| objects | unsharded full | sharded (2 shards) | ratio | plan / shards / finalize | "
+    lines += ["", "| objects | unsharded full | sharded (shards) | ratio | plan / shards / finalize | "
                   "emulator share (parallel phase) | peak RSS of a shard |", "|---:|---:|---:|---:|---|---:|---:|"]
     for r in result["rows"]:
         s = r["sharded"]
         lines.append(
-            f"| {r['objects']:,} | {secs(r['full']['s'])} | {secs(s['work_s'])} | **{r['sharded_ratio']:.2f}x** | "
+            f"| {r['objects']:,} | {secs(r['full']['s'])} | {secs(s['work_s'])} ({s['shards']}) | "
+            f"**{r['sharded_ratio']:.2f}x** | "
             f"{secs(s['plan_s'])} / {', '.join(secs(x) for x in s['shard_s'])} / {secs(s['finalize_s'])} | "
             f"{s['emulator_share'] * 100:.1f} % | {mib(s['rss'])} |")
     if result["targets_at"]:
