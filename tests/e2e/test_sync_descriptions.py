@@ -123,13 +123,17 @@ def sync_setup(airflow_db, pagila_db, om_emulator, monkeypatch):
 
 def fqn_of(kind: str, schema: str | None, table: str | None) -> tuple[str, str]:
     """(collection, FQN) of an entity, built with the SDK's FQN rules."""
+    from metadata.generated.schema.entity.data.databaseSchema import DatabaseSchema
+    from metadata.generated.schema.entity.data.table import Table
     from metadata.utils import fqn
 
     if kind == "database":
         return "databases", DB_FQN
     if kind == "schema":
-        return "databaseSchemas", fqn._build(SERVICE, "pagila", schema)
-    return "tables", fqn._build(SERVICE, "pagila", schema, table)
+        return "databaseSchemas", fqn.build(None, DatabaseSchema, service_name=SERVICE, database_name="pagila",
+                                            schema_name=schema)
+    return "tables", fqn.build(None, Table, service_name=SERVICE, database_name="pagila", schema_name=schema,
+                               table_name=table, skip_es_search=True)
 
 
 def steward_writes(api_url: str) -> dict[str, float]:
