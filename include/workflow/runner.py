@@ -288,14 +288,34 @@ class _FailedSteps(logging.Handler):
             self.lines.append(tidy_error(message)[:_MAX_ERROR_CHARS])
 
 
+# The SDK's workflow classes by kind: ``metadata`` (also the lineage sources, ``<type>-lineage``),
+# ``profiler``, ``classification`` (auto-classification, PII) and ``usage`` (``<type>-usage``).
+WORKFLOW_CLASSES = {
+    "metadata": ("metadata.workflow.metadata", "MetadataWorkflow"),
+    "profiler": ("metadata.workflow.profiler", "ProfilerWorkflow"),
+    "classification": ("metadata.workflow.classification", "AutoClassificationWorkflow"),
+    "usage": ("metadata.workflow.usage", "UsageWorkflow"),
+}
+
+
+def workflow_class(kind: str):
+    """The SDK's workflow class for ``kind`` (a key of ``WORKFLOW_CLASSES``; imports the SDK)."""
+    import importlib
+
+    try:
+        module, name = WORKFLOW_CLASSES[kind]
+    except KeyError:
+        raise ValueError(f"unknown workflow kind {kind!r}; known: {', '.join(WORKFLOW_CLASSES)}") from None
+    return getattr(importlib.import_module(module), name)
+
+
 def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None,
-                   watch: ServerWatch | None = None):
-    """The SDK's ``MetadataWorkflow`` for ``config``, or a ``DatakitError`` that says why not.
+                   watch: ServerWatch | None = None, kind: str = "metadata"):
+    """The SDK's workflow of ``kind`` for ``config``, or a ``DatakitError`` that says why not.
 
     Construction connects to OpenMetadata and runs the source's test connection.
     """
-    from metadata.workflow.metadata import MetadataWorkflow
-
+    workflow_type = workflow_class(kind)
     from include.workflow import sdk_fixes
 
     sdk_fixes.apply(getattr(getattr(config, "source", None), "type", None))  # SDK hot spots: same output, less work
@@ -304,7 +324,7 @@ def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | Non
     sdk_logger.addHandler(failed)
     try:
         with client_limits(client_arguments or {}, watch):
-            return MetadataWorkflow(config)
+            return workflow_type(config)
     except DatakitError as exc:  # the OpenMetadata client did not start: say for which run
         raise DatakitError(f"{label}: {exc}") from None
     except Exception as exc:
@@ -341,17 +361,19 @@ def frozen_heap() -> Iterator[None]:
 
 
 def run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None = None,
-                 server=None) -> dict[str, Any]:
+                 server=None, kind: str = "metadata") -> dict[str, Any]:
     """Execute the SDK's ingestion workflow for ``config``; see the module docstring.
 
     ``server`` (the ``OpenMetadataServer``) names the connection in messages and gives
-    the client limits when ``client_arguments`` is not given.
+    the client limits when ``client_arguments`` is not given. ``kind`` picks the SDK's workflow
+    class (``WORKFLOW_CLASSES``): the same limits, summary and messages for every workflow.
     """
     with frozen_heap():
-        return _run_workflow(config, label=label, client_arguments=client_arguments, server=server)
+        return _run_workflow(config, label=label, client_arguments=client_arguments, server=server, kind=kind)
 
 
-def _run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None, server) -> dict[str, Any]:
+def _run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None, server,
+                  kind: str = "metadata") -> dict[str, Any]:
     started = time.monotonic()
     if client_arguments is None and server is not None:
         client_arguments = server.client_arguments()
@@ -362,7 +384,7 @@ def _run_workflow(config, *, label: str, client_arguments: dict[str, Any] | None
         conn_id=getattr(server, "conn_id", None),
         read_timeout=timeout[1] if isinstance(timeout, (tuple, list)) else timeout,
     )
-    workflow = start_workflow(config, label=label, client_arguments=client_arguments, watch=watch)
+    workflow = start_workflow(config, label=label, client_arguments=client_arguments, watch=watch, kind=kind)
     verdict = None
     try:
         try:

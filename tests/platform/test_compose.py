@@ -479,3 +479,19 @@ def test_astro_mounts_survive_the_merge(project, service):
     targets = {cm.mount_target(v) for v in project["services"][service]["volumes"]}
     assert {"/usr/local/airflow/dags", "/usr/local/airflow/include", "/usr/local/airflow/logs",
             "/krb5/cache", "/etc/krb5.conf", "/datakit/secrets/openmetadata"} <= targets
+
+
+def test_pagila_db_has_the_query_log_the_query_log_dags_read(project):
+    """query_log_pagila reads pg_stat_statements: pagila-db preloads the library and its init
+    creates the extension in pagila (the preflight's message names both steps)."""
+    command = project["services"]["pagila-db"]["command"]
+    assert command[0] == "postgres"
+    assert all(flag == "-c" for flag in command[1::2])
+    values = dict(item.split("=", 1) for item in command[2::2])
+    assert values["shared_preload_libraries"] == "pg_stat_statements"
+    mounts = project["services"]["pagila-db"]["volumes"]
+    assert any("docker/pagila/initdb:/docker-entrypoint-initdb.d" in str(m) for m in mounts), mounts
+    script = (REPO / "docker/pagila/initdb/20-pg-stat-statements.sql").read_text()
+    assert "\\connect pagila" in script and "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" in script
+    # Init scripts run in name order: after the load.
+    assert sorted(p.name for p in (REPO / "docker/pagila/initdb").iterdir())[-1] == "20-pg-stat-statements.sql"

@@ -101,7 +101,9 @@ class PostgresCluster:
         )
         pwfile.unlink()
         options = (f"-c listen_addresses={self.host} -p {self.port} -k {self.root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   # The query-log DAGs read pg_stat_statements (a database still needs CREATE EXTENSION).
+                   "-c shared_preload_libraries=pg_stat_statements")
         subprocess.run(
             self._as_owner([pg_bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.root / "server.log"),
                             "-o", options, "-w", "-t", "60", "start"]),

@@ -6,7 +6,7 @@ each family first, the generic per-collection routes of ``entities`` last.
 
 from __future__ import annotations
 
-from . import system, ingestion, search, lineage, usage, pipelines, entities  # noqa: F401 - registers the routes
+from . import system, ingestion, search, lineage, usage, pipelines, profiles, queries, entities  # noqa: F401 - registers the routes
 from .base import ROUTES, Request, Route, match, path_known
 
 __all__ = ["ROUTES", "Request", "Route", "match", "path_known"]

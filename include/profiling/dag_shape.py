@@ -1,0 +1,100 @@
+"""The shape of the catalog-depth DAGs (profile_*, query_log_*): schedule, defaults, tasks.
+
+Imported at parse time: standard library, ``airflow.sdk`` and the datakit's light modules only.
+
+**When they run.** After the source's nightly metadata refresh, never at the same time as it:
+each DAG is scheduled on its own cron (below, one place) and starts with ``wait_for_catalog``,
+a sensor (reschedule mode: it holds no worker slot while waiting) that passes once the
+source's catalog DAG has no queued or running run and, for a scheduled run, that night's
+nightly run has succeeded. A manual run only waits for a running catalog run to end.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any, Callable
+
+from include.catalog.dag_defaults import default_args, start_date
+from include.errors import ConfigError
+from include.settings import get_settings
+
+# Cron of each depth DAG (timezone: DATAKIT_SCHEDULE_TIMEZONE), overridable by environment.
+SCHEDULE_ENV = {"profile": ("DATAKIT_SCHEDULE_PROFILE", "30 2 * * *"),
+                "query_log": ("DATAKIT_SCHEDULE_QUERY_LOG", "30 2 * * *")}
+# How long the sensor waits for the nightly catalog run before the run fails (and alerts).
+WAIT_TIMEOUT = timedelta(hours=6)
+WAIT_POKE_SECONDS = 300
+
+
+def depth_cron(which: str) -> str:
+    from croniter import croniter
+
+    env, default = SCHEDULE_ENV[which]
+    value = os.environ.get(env, "").strip() or default
+    if not croniter.is_valid(value):
+        raise ConfigError(env, f"{value!r} is not a cron expression", 'use five fields, e.g. "30 2 * * *"')
+    return value
+
+
+def depth_dag_kwargs(*, which: str, doc_md: str, extra_tags: tuple[str, ...], params: dict[str, Any]) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "schedule": depth_cron(which),
+        "start_date": start_date(),
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": default_args(),
+        "tags": [*settings.tags, which.replace("_", "-"), *extra_tags],
+        "params": params,
+        "doc_md": doc_md,
+        "render_template_as_native_obj": False,
+    }
+
+
+def wait_and_preflight(*, catalog_dag_id: str, preflight: Callable[..., Any], op_kwargs: dict[str, Any]):
+    """``wait_for_catalog >> preflight`` inside the current DAG; returns the preflight task."""
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.providers.standard.sensors.python import PythonSensor
+
+    from include.profiling.tasks import wait_for_catalog
+
+    wait = PythonSensor(
+        task_id="wait_for_catalog",
+        python_callable=wait_for_catalog,
+        op_kwargs={"catalog_dag_id": catalog_dag_id},
+        mode="reschedule",
+        poke_interval=WAIT_POKE_SECONDS,
+        timeout=WAIT_TIMEOUT.total_seconds(),
+    )
+    check = PythonOperator(task_id="preflight", python_callable=preflight, op_kwargs=op_kwargs, retries=0)
+    wait >> check
+    return check
+
+
+def profile_tasks(*, kind: str, conn_id: str, catalog_dag_id: str):
+    """``wait_for_catalog >> preflight >> profile >> classify`` for one database source."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    from include.profiling import tasks
+
+    op_kwargs = {"kind": kind, "conn_id": conn_id}
+    check = wait_and_preflight(catalog_dag_id=catalog_dag_id, preflight=tasks.preflight, op_kwargs=op_kwargs)
+    profile = PythonOperator(task_id="profile", python_callable=tasks.profile, op_kwargs=op_kwargs)
+    classify = PythonOperator(task_id="classify", python_callable=tasks.classify, op_kwargs=op_kwargs)
+    check >> profile >> classify
+    return check, profile, classify
+
+
+def query_log_tasks(*, kind: str, conn_id: str, catalog_dag_id: str):
+    """``wait_for_catalog >> preflight >> lineage >> usage`` for one database source."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    from include.querylog import tasks
+
+    op_kwargs = {"kind": kind, "conn_id": conn_id}
+    check = wait_and_preflight(catalog_dag_id=catalog_dag_id, preflight=tasks.preflight, op_kwargs=op_kwargs)
+    lineage = PythonOperator(task_id="lineage", python_callable=tasks.lineage, op_kwargs=op_kwargs)
+    usage = PythonOperator(task_id="usage", python_callable=tasks.usage, op_kwargs=op_kwargs)
+    check >> lineage >> usage
+    return check, lineage, usage
