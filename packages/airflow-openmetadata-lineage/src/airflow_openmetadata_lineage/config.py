@@ -45,6 +45,9 @@ class LineageConfig:
 
     enabled: bool = field(default=True, metadata=_help(
         "kill switch: `false` makes the listener return at once, without any call"))
+    sql_lineage: bool = field(default=True, metadata=_help(
+        "lineage from the SQL a task ran (tasks without declared inlets and outlets); `false` turns off "
+        "this automatic part alone"))
     timeout_seconds: float = field(default=3.0, metadata=_help(
         "the most time one task's lineage may add to the task (>= 0.1)"))
     pipeline_service: str = field(default="datakit_airflow", metadata=_help(
@@ -200,6 +203,7 @@ def normalise_service_key(key: str) -> str:
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "enabled": _bool,
+    "sql_lineage": _bool,
     "timeout_seconds": _seconds,
     "pipeline_service": _text,
     "openmetadata_conn_id": _text,

@@ -1,9 +1,17 @@
 """What the sender needs from a finished task instance: its edges, its DAG, its run (no I/O).
 
-Where a task's edges come from is one function, ``task_lineage``: today the task's declared
-``inlets`` x ``outlets``. SQL-derived lineage (the tables a task's SQL reads and writes) would be
-a second source here, with the rule for a task that has both stated in one place; the sender
-and the listener's bounds stay as they are.
+Where a task's edges come from is one function, ``task_lineage``, and the rule is here:
+
+- a task that declares **both** ``inlets`` and ``outlets`` gets exactly its declared edges
+  (inlets x outlets); its SQL is not parsed (declared lineage wins; an INFO line says so for a
+  SQL task). Never a union of the two;
+- any other SQL task (``sql_lineage.is_sql_task``) gets the edges of the SQL it ran, with
+  ``sqlQuery`` and ``columnsLineage`` (``sql_lineage.py``), unless the automatic part is off
+  (setting ``sql_lineage``, the DAG tag ``openmetadata_lineage:no_sql``, the DAG or task param
+  ``openmetadata_sql_lineage: False``) or the parser is not installed. A task that declares
+  one side only (e.g. a table Asset outlet for data-aware scheduling) has no declared edge,
+  so its SQL lineage is used (an INFO line says so);
+- anything else: its declared inlets x outlets, as before.
 """
 
 from __future__ import annotations
@@ -28,24 +36,79 @@ class TaskLineage:
     outlets: tuple[str, ...]
     edges: tuple[Edge, ...]
     unresolved: tuple[UnresolvedReference, ...]
+    origin: str = "declared"  # declared | sql
+    notes: tuple[str, ...] = ()  # INFO: which rule applied
+    problems: tuple[str, ...] = ()  # WARNING: statements that could not be parsed, ...
 
     @property
     def has_tables(self) -> bool:
-        return bool(self.inlets or self.outlets)
+        return bool(self.inlets or self.outlets or self.edges)
 
 
-def has_declared_lineage(task: Any) -> bool:
+def has_declared_lineage(task: Any) -> bool:  # noqa: D401
     """Cheap test, before any setting or connection is read: does the task declare inlets/outlets?"""
     return bool(task is not None and (getattr(task, "inlets", None) or getattr(task, "outlets", None)))
 
 
-def task_lineage(task: Any, *, dag_id: str, task_id: str, services: AssetServices) -> TaskLineage:
-    """The edges of one task: its declared inlets x outlets (each bad reference apart)."""
+def declares_both(task: Any) -> bool:
+    return bool(getattr(task, "inlets", None) and getattr(task, "outlets", None))
+
+
+def wants_sql_lineage(task: Any, config: LineageConfig) -> bool:
+    """Cheap (no parse, no I/O): will ``task_lineage`` parse this task's SQL (if it succeeds)?"""
+    from airflow_openmetadata_lineage.sql_lineage import is_sql_task, opt_out_reason
+
+    return (config.sql_lineage and is_sql_task(task) and not declares_both(task)
+            and opt_out_reason(task) is None)
+
+
+def task_lineage(task: Any, *, dag_id: str, task_id: str, services: AssetServices,
+                 config: LineageConfig | None = None, parse_sql: bool = True,
+                 render_sql: bool = False) -> TaskLineage:
+    """The edges of one task, by the rule of the module doc (each bad reference apart).
+
+    ``parse_sql=False``: never parse (a failed task: no edge is sent anyway);
+    ``render_sql``: the task comes from a parsed DAG, not a run (render its SQL templates first).
+    """
+    from airflow_openmetadata_lineage.sql_lineage import is_sql_task, opt_out_reason, parser_missing, sql_lineage
+
+    config = config or LineageConfig.load()
     common = {"dag_id": dag_id, "task_id": task_id, "services": services}
     inlets, bad_in = resolve_xlets(getattr(task, "inlets", None), direction="inlets", **common)
     outlets, bad_out = resolve_xlets(getattr(task, "outlets", None), direction="outlets", **common)
-    return TaskLineage(tuple(inlets), tuple(outlets), declared_edges(tuple(inlets), tuple(outlets)),
-                       tuple(bad_in + bad_out))
+    unresolved = tuple(bad_in + bad_out)
+    declared = TaskLineage(tuple(inlets), tuple(outlets), declared_edges(tuple(inlets), tuple(outlets)), unresolved)
+    if not is_sql_task(task):
+        return declared
+    if declares_both(task):
+        if config.sql_lineage:
+            return _with(declared, notes=("declares inlets and outlets: its declared edges are sent, its SQL is "
+                                          "not parsed (declared lineage wins)",))
+        return declared
+    reason = ("the setting sql_lineage is false" if not config.sql_lineage
+              else opt_out_reason(task) or parser_missing())
+    if reason is not None:
+        return declared
+    if not parse_sql:
+        return TaskLineage((), (), (), unresolved, origin="sql")
+    notes = []
+    if inlets or outlets or unresolved:
+        side = "inlets" if getattr(task, "inlets", None) else "outlets"
+        notes.append(f"declares {side} only (no declared edge): the lineage of its SQL is sent")
+    try:
+        found = sql_lineage(task, services=services, render=render_sql)
+    except Exception as exc:
+        return TaskLineage((), (), (), unresolved, origin="sql", notes=tuple(notes), problems=(
+            f"its SQL was not parsed: {type(exc).__name__}: {str(exc)[:300]}; no lineage from SQL for this run",))
+    notes.append(f"{len(found.edges)} edge(s) from its SQL ({found.statements} statement(s))")
+    return TaskLineage((), (), found.edges, unresolved, origin="sql", notes=tuple(notes),
+                       problems=tuple(found.problems))
+
+
+def _with(lineage: TaskLineage, **changes: Any) -> TaskLineage:
+    from dataclasses import replace
+
+    return replace(lineage, **changes)
 
 
 def _ms(moment: Any) -> int | None:

@@ -4,7 +4,11 @@ Registered by the ``airflow.plugins`` entry point (``plugin.py``). It runs in th
 process on the worker, so it is built never to hurt the task:
 
 - **kill switch**: ``OPENMETADATA_LINEAGE_ENABLED=false`` -> returns at once, no call at all;
-- **no lineage, no work**: a task without inlets/outlets costs one attribute test;
+- **no lineage, no work**: a task without inlets/outlets that runs no SQL costs two attribute
+  tests;
+- **lineage from SQL**: a SQL task without declared edges gets the edges of the SQL it ran
+  (``sql_lineage.py``; kill switch ``sql_lineage``, DAG/task opt-out); the parse runs in the
+  bounded thread too;
 - **bounded**: the sending runs in a daemon thread joined for at most ``timeout_seconds``
   (default 3 s); the HTTP timeouts are no longer than that;
 - **contained**: every exception is caught; OpenMetadata down, slow or answering 5xx gives one
@@ -36,28 +40,25 @@ def handle(task_instance: Any, state: str) -> None:
     name = f"{getattr(task_instance, 'dag_id', '?')}.{getattr(task_instance, 'task_id', '?')}"
     try:
         from airflow_openmetadata_lineage.gather import has_declared_lineage
+        from airflow_openmetadata_lineage.sql_lineage import is_sql_task
 
-        if not has_declared_lineage(getattr(task_instance, "task", None)):
+        task = getattr(task_instance, "task", None)
+        declared = has_declared_lineage(task)
+        if not declared and not is_sql_task(task):
             return
-        from airflow_openmetadata_lineage.assets import AssetServices
         from airflow_openmetadata_lineage.config import LineageConfig
         from airflow_openmetadata_lineage.connection import get_endpoint
-        from airflow_openmetadata_lineage.gather import task_lineage, task_run
+        from airflow_openmetadata_lineage.gather import wants_sql_lineage
 
         config = LineageConfig.load()
-        if not config.enabled:
+        if not config.enabled or not (declared or wants_sql_lineage(task, config)):
             return
-        lineage = task_lineage(task_instance.task, dag_id=task_instance.dag_id, task_id=task_instance.task_id,
-                               services=AssetServices(config))
-        for problem in lineage.unresolved:
-            log.error("%s %s: %s (this reference is skipped; the task's other edges are sent)", PREFIX, name, problem)
-        if not lineage.has_tables:
-            return
-        run = task_run(task_instance, state, config, lineage)
         server = get_endpoint(config.openmetadata_conn_id)
         budget = max(0.1, config.timeout_seconds - (time.monotonic() - started))
         outcome: dict[str, Any] = {}
-        worker = threading.Thread(target=_send_in_thread, args=(server, budget, config, run, outcome),
+        # Parsing the SQL and sending both run in the thread: the bound covers both.
+        worker = threading.Thread(target=_gather_and_send,
+                                  args=(task_instance, state, name, server, budget, config, outcome),
                                   name=f"openmetadata-lineage-{name}", daemon=True)
         worker.start()
         worker.join(budget)
@@ -69,10 +70,28 @@ def handle(task_instance: Any, state: str) -> None:
         log.warning("%s %s: lineage not sent: %s: %s", PREFIX, name, type(exc).__name__, str(exc)[:300])
 
 
-def _send_in_thread(server: Any, budget: float, config: Any, run: Any, outcome: dict[str, Any]) -> None:
+def _gather_and_send(task_instance: Any, state: str, name: str, server: Any, budget: float, config: Any,
+                     outcome: dict[str, Any]) -> None:
+    from airflow_openmetadata_lineage.assets import AssetServices
     from airflow_openmetadata_lineage.client import OMClient
+    from airflow_openmetadata_lineage.gather import task_lineage, task_run
     from airflow_openmetadata_lineage.sender import send
 
+    try:
+        lineage = task_lineage(task_instance.task, dag_id=task_instance.dag_id, task_id=task_instance.task_id,
+                               services=AssetServices(config), config=config, parse_sql=state == "success")
+        for problem in lineage.unresolved:
+            log.error("%s %s: %s (this reference is skipped; the task's other edges are sent)", PREFIX, name, problem)
+        for note in lineage.notes:
+            log.info("%s %s: %s", PREFIX, name, note)
+        for problem in lineage.problems:
+            log.warning("%s %s: %s (the task is not affected; its other statements count)", PREFIX, name, problem)
+        if not lineage.has_tables and not (lineage.origin == "sql" and state == "failed"):
+            return
+        run = task_run(task_instance, state, config, lineage)
+    except Exception as exc:
+        outcome["error"] = exc
+        return
     client = OMClient(server, timeout=budget)
     try:
         outcome["report"] = send(client, config.pipeline_service, run, config.airflow_base_url)

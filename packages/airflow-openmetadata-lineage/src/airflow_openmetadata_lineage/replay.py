@@ -18,6 +18,8 @@ def send_task_lineage(task: Any, *, run_id: str = "manual", config: LineageConfi
                       timeout_seconds: float | None = None, update_status: bool = False) -> SendReport:
     """Send the edges of ``task`` (an operator of a parsed DAG) now, as the listener would on success.
 
+    A SQL task without declared inlets and outlets sends the lineage of its SQL (rendered from
+    its template files; a template that needs a run's context renders without it).
     Blocking, with HTTP timeouts of ``timeout_seconds`` (default: the setting). Raises
     ``OpenMetadataUnavailable`` when OpenMetadata does not answer usably; references that
     cannot be resolved are in ``SendReport.unresolved`` (their edges are left out).
@@ -30,7 +32,10 @@ def send_task_lineage(task: Any, *, run_id: str = "manual", config: LineageConfi
 
     config = config or LineageConfig.load()
     dag_id = task.dag.dag_id
-    lineage = task_lineage(task, dag_id=dag_id, task_id=task.task_id, services=AssetServices(config))
+    # A SQL task without declared edges: its SQL is rendered (template files, Jinja without a run
+    # context) and parsed as the listener does after a run.
+    lineage = task_lineage(task, dag_id=dag_id, task_id=task.task_id, services=AssetServices(config),
+                           config=config, render_sql=True)
     instance = SimpleNamespace(task=task, dag_id=dag_id, task_id=task.task_id, run_id=run_id, dag_run=None,
                                start_date=None)
     run = task_run(instance, "success", config, lineage)
@@ -40,4 +45,5 @@ def send_task_lineage(task: Any, *, run_id: str = "manual", config: LineageConfi
     finally:
         client.close()
     report.unresolved.extend(str(problem) for problem in lineage.unresolved)
+    report.unresolved.extend(lineage.problems)
     return report
