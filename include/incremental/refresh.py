@@ -84,15 +84,23 @@ def om_client(server: Any):
         raise
 
 
-def catalog_anchor(client: Any, service: str) -> CatalogAnchor:
+def catalog_anchor(client: Any, service: str, databases: list[str] | tuple[str, ...] = ()) -> CatalogAnchor:
+    """The service's id, and how many live tables the catalog holds in ``databases`` (one
+    ``GET /v1/tables?database=<fqn>&limit=1`` each: its ``paging.total``)."""
     from metadata.generated.schema.entity.services.databaseService import DatabaseService
 
     entity = client.get_by_name(entity=DatabaseService, fqn=service)
     if entity is None:
         return CatalogAnchor(None, None)
-    page = client.client.get("/tables", data={"service": service, "limit": "1"})
-    total = (page or {}).get("paging", {}).get("total")
-    return CatalogAnchor(str(entity.id.root), int(total) if total is not None else None)
+    total: int | None = 0 if databases else None
+    for database in databases:
+        page = client.client.get("/tables", data={"database": database_fqn(service, database), "limit": "1"})
+        found = (page or {}).get("paging", {}).get("total")
+        if found is None:
+            total = None
+            break
+        total += int(found)
+    return CatalogAnchor(str(entity.id.root), total)
 
 
 def soft_delete(client: Any, src: Source, prints: Fingerprints, comparison: Comparison) -> dict[str, int]:
@@ -214,7 +222,8 @@ def refresh(kind: str, conn_id: str, options: Any = None, *, mode: str = "auto",
     state, problem = load_state(store, src.service)
     client = om_client(src.server)
     try:
-        anchor = catalog_anchor(client, src.service) if state is not None and mode != MODE_FULL else None
+        anchor = (catalog_anchor(client, src.service, sorted(state.fingerprints))
+                  if state is not None and mode != MODE_FULL else None)
         digest = options_digest(kind, src.options)
         decision = decide(mode, state, kind=kind, sdk_version=sdk_version(), digest=digest,
                           full_cron=full_cron or settings.schedules.full_refresh, now=now,
