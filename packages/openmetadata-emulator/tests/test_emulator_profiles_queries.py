@@ -103,10 +103,11 @@ def test_queries_by_checksum_usage_and_users(api, schema_fqn):
     text = "select * from orders"
     digest = hashlib.md5(text.encode()).hexdigest()
     assert api.get(f"queries/name/{q('svc.' + digest)}").status_code == 404
-    r = api.put("queries", {"query": text, "service": "svc", "queryDate": 1700000000000})
+    r = api.put("queries", {"query": text, "service": "svc", "queryDate": 1700000000000, "dialect": "postgres"})
     assert r.status_code == 201, r.text
     query = r.json()
     assert query["checksum"] == digest and query["fullyQualifiedName"] == f"svc.{digest}"
+    assert "dialect" not in query and query["service"]["name"] == "svc"  # request-only fields are not stored
     again = api.put("queries", {"query": text, "service": "svc", "queryDate": 1700000000000})
     assert again.status_code == 200 and again.json()["id"] == query["id"]
     assert api.get(f"queries/name/{q('svc.' + digest)}").json()["id"] == query["id"]
@@ -138,3 +139,19 @@ def test_table_joins_sum_per_day(api, schema_fqn):
     assert summed["directTableJoins"] == [{"fullyQualifiedName": users["fullyQualifiedName"], "joinCount": 4}]
     bad = dict(day, directTableJoins=[{"fullyQualifiedName": "svc.db.sch.ghost", "joinCount": 1}])
     assert api.put(f"tables/{orders['id']}/joins", bad).status_code == 404
+
+
+def test_queries_bulk_upserts_by_checksum(api, schema_fqn):
+    """EntityResource bulk create-or-update (``PUT /queries/bulk``, the metadata-rest sink's query
+    buffer): a BulkOperationResult; the same text twice is one Query; a bad item fails alone."""
+    text = "insert into a select * from b"
+    body = [{"query": text, "service": "svc"}, {"query": text, "service": "svc"}, {"service": "svc"}]
+    r = api.put("queries/bulk", body)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["status"], result["numberOfRowsPassed"], result["numberOfRowsFailed"]) == ("partialSuccess", 2, 1)
+    digest = hashlib.md5(text.encode()).hexdigest()
+    assert [s["request"] for s in result["successRequest"]] == [f"svc.{digest}"] * 2
+    from metadata.generated.schema.type.bulkOperationResult import BulkOperationResult
+
+    BulkOperationResult.model_validate(result)

@@ -1,5 +1,5 @@
 """Query routes and frequently-joined tables, as the real server's ``QueryResource`` and
-``TableResource`` (OpenMetadata 2.0) declare them: ``PUT /queries`` (create or update by checksum),
+``TableResource`` (OpenMetadata 2.0) declare them: ``PUT /queries`` (create or update by checksum), ``PUT /queries/bulk``,
 ``GET /queries/name/{fqn}``, ``GET /queries/{id}``, ``GET /queries?entityId=``,
 ``PUT /queries/{id}/usage|users|usedBy``, ``PUT /tables/{id}/joins``. See ``store/queries.py``.
 """
@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from ..store import queries
 from .base import SEG, route
+
+
+@route("PUT", r"/queries/bulk", mutating=True)
+def put_queries_bulk(emu, req):
+    return 200, queries.bulk_put_queries(emu.store, req.json(), req.user)
 
 
 @route("PUT", r"/queries", mutating=True)

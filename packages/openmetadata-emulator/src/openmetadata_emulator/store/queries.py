@@ -44,12 +44,16 @@ def put_query(store, body: Any, user: str) -> tuple[int, dict]:
         existing = data.queries.get(fqn)
         used_in = [store.ref(e, t) for e, t in (_ref(store, r) for r in request.get("queryUsedIn") or [])]
         if existing is not None:
-            updated = dict(existing, **{k: v for k, v in request.items() if k not in ("queryUsedIn", "users")})
+            fields = sdk.model("entity.data.query.Query").model_fields
+            updated = dict(existing, **{k: v for k, v in request.items()
+                                        if k in fields and k not in ("queryUsedIn", "users", "service")})
             updated["queryUsedIn"] = _merge(existing.get("queryUsedIn") or [], used_in)
             updated.update(updatedAt=now_ms(), updatedBy=user)
             data.queries[fqn] = updated
             return 200, copy.deepcopy(updated)
-        query = {k: v for k, v in request.items() if k not in ("users",)}
+        # Request-only fields (dialect, exclude_usage, ...) are not stored on the entity.
+        fields = sdk.model("entity.data.query.Query").model_fields
+        query = {k: v for k, v in request.items() if k in fields and k not in ("users", "service")}
         query.update(id=str(uuid.uuid4()), name=name, fullyQualifiedName=fqn, checksum=digest,
                      queryUsedIn=used_in, users=[], version=0.1, updatedAt=now_ms(), updatedBy=user,
                      href=f"{store.base_url}/v1/queries/{{id}}")
@@ -179,3 +183,22 @@ def summed_joins(store, table_id: str) -> dict:
                             for name, others in sorted(columns.items())],
             "directTableJoins": [{"fullyQualifiedName": f, "joinCount": n} for f, n in sorted(tables.items())],
         }
+
+
+def bulk_put_queries(store, items: Any, user: str) -> dict:
+    """``PUT /queries/bulk`` (EntityResource's bulk create-or-update, as for every entity): each
+    item a CreateQueryRequest upserted by checksum; one failure does not stop the others; a
+    ``BulkOperationResult``."""
+    if not isinstance(items, list):
+        raise ApiError(400, "Bulk queries body must be a JSON array of CreateQueryRequest")
+    success, failed = [], []
+    for item in items:
+        try:
+            status, query = put_query(store, item, user)
+            success.append({"request": query["fullyQualifiedName"], "status": status, "message": "Success"})
+        except ApiError as err:
+            failed.append({"request": item, "status": err.status, "message": err.message})
+    status = "success" if not failed else ("partialSuccess" if success else "failure")
+    return {"dryRun": False, "status": status, "numberOfRowsProcessed": len(items),
+            "numberOfRowsPassed": len(success), "numberOfRowsFailed": len(failed),
+            "successRequest": success, "failedRequest": failed}
