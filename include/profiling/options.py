@@ -192,8 +192,5 @@ def options_with_params(
         c_changes["enabled"] = _bool(value, "classification")
     if (value := _given(params, "store_sample_data")) is not None:
         c_changes["store_sample_data"] = _bool(value, "store_sample_data")
-    try:
-        profiler = replace(profiler, **p_changes).validated(prefix="params")
-    except ConfigError as exc:
-        raise ConfigError(exc.field.replace("params.", "params.", 1), exc.problem, exc.fix) from None
+    profiler = replace(profiler, **p_changes).validated(prefix="params")
     return profiler, replace(classification, **c_changes).validated(prefix="params")

@@ -64,8 +64,8 @@ class QueryLogOptions:
 
     def filter_condition(self, kind: str) -> str:
         """The SDK's ``filterCondition`` (a SQL condition on the query text column)."""
-        if kind == "postgres":
-            patterns = [OWN_STATEMENTS[kind]] + ([self.exclude] if self.exclude else [])  # the SDK prefixes the condition with "s."
+        if kind == "postgres":  # the SDK prefixes the condition with "s."
+            patterns = [OWN_STATEMENTS[kind]] + ([self.exclude] if self.exclude else [])
             return " AND ".join(f"query !~* '{p}'" for p in patterns)
         # SQL Server: LIKE on the statement text column of the SDK's query (``t.text``); an extra
         # regex cannot be expressed there, so DATAKIT_QUERY_LOG_EXCLUDE applies to PostgreSQL only.
