@@ -120,3 +120,22 @@ def test_wait_for_catalog(monkeypatch):
     assert wait_for_catalog("catalog_pagila", ti=ti, dag_run=scheduled) is False
     assert ti.asked[-1][1] == [datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)]
     assert wait_for_catalog("catalog_pagila", ti=FakeTI(0, 1), dag_run=scheduled) is True
+
+
+def test_failed_tables_are_named_on_the_first_line():
+    from include.profiling.tasks import _name_failed_tables
+
+    summary = {"failures": [
+        {"step": "Profiler", "name": "svc.db.public.big",
+         "error": "Unexpected exception processing entity svc.db.public.big:"},
+        {"step": "Profiler", "name": "svc.db.public.secret",
+         "error": "Unexpected exception processing entity svc.db.public.secret: (psycopg2.errors.InsufficientPrivilege) "
+                  "permission denied for table secret [SQL: SELECT count(*) FROM public.secret]"},
+        {"step": "Profiler", "name": "Unhandled", "error": "not sent: OpenMetadata failed earlier in this run"},
+    ]}
+    first = _name_failed_tables("the runner's message", summary, 600).splitlines()[0]
+    assert first.startswith("2 table(s) not profiled, the others were: svc.db.public.big (cut after the 600 s "
+                            "per-table timeout); svc.db.public.secret ((psycopg2.errors.InsufficientPrivilege) "
+                            "permission denied for table secret)"), first
+    assert "DATAKIT_PROFILER_TIMEOUT_SECONDS" in summary["failures"][0]["error"]
+    assert _name_failed_tables("as is", {"failures": summary["failures"][2:]}, 600) == "as is"
