@@ -195,6 +195,18 @@ def comment_statements(text: str) -> list[str]:
     return [line for line in text.splitlines() if "statement: COMMENT ON" in line]
 
 
+def refreshed_events() -> list[str]:
+    """Source DAGs of the ``catalog_pagila.refreshed`` Asset events in the metadata DB."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        query = (select(AssetEvent.source_dag_id).join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+                 .where(AssetModel.uri == "datakit-catalog://catalog_pagila/").order_by(AssetEvent.id))
+        return list(session.scalars(query))
+
+
 def test_sync_writes_exactly_the_stewards_descriptions(sync_setup):
     from include.catalog.tasks import ingest
 
@@ -261,8 +273,11 @@ def test_sync_writes_exactly_the_stewards_descriptions(sync_setup):
 
     # Round trip: the next catalog_pagila run creates no new version of those entities.
     catalog = Catalog(om.url)
+    events_before = refreshed_events()
     refresh = airflow_run.run_dag("catalog_pagila")
     assert refresh.state == "success", refresh.task_states
+    # ...and its success is the Asset event the sync is scheduled on (one more in the session's DB).
+    assert refreshed_events() == [*events_before, "catalog_pagila"]
     for (kind, schema, table, column), text in DESCRIPTIONS.items():
         coll, fqn = fqn_of(kind, schema, table)
         entity = catalog.by_name(coll, fqn, fields="columns" if coll == "tables" else None)
