@@ -163,3 +163,23 @@ def test_a_task_without_sql_is_not_a_sql_task():
 
     assert not sl.is_sql_task(PythonOperator(task_id="p", python_callable=print))
     assert sl.is_sql_task(operator("SELECT 1"))
+
+
+def test_the_default_schema_is_asked_of_the_database_only_for_unqualified_tables(monkeypatch):
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    asked = []
+    monkeypatch.setattr(PostgresHook, "get_openlineage_default_schema", lambda self: asked.append(1) or "etl")
+    _, found = edges(operator("INSERT INTO analytics.b SELECT x FROM public.a"))
+    assert set(found) == {("wh.dw.public.a", "wh.dw.analytics.b")} and asked == []
+    _, found = edges(operator("INSERT INTO analytics.b SELECT x FROM a; INSERT INTO c SELECT y FROM a"))
+    assert set(found) == {("wh.dw.etl.a", "wh.dw.analytics.b"), ("wh.dw.etl.a", "wh.dw.etl.c")} and asked == [1]
+
+
+def test_the_parser_is_the_extra_sql():
+    from importlib.metadata import distribution
+
+    meta = distribution("airflow-openmetadata-lineage").metadata
+    assert "sql" in meta.get_all("Provides-Extra")
+    wanted = [r for r in meta.get_all("Requires-Dist") if "extra == 'sql'" in r.replace('"', "'")]
+    assert any(r.startswith("apache-airflow-providers-openlineage") for r in wanted), wanted

@@ -43,7 +43,7 @@ from airflow_openmetadata_lineage.references import OMTable, om_table, xlet_fqn
 from airflow_openmetadata_lineage.replay import send_task_lineage
 from airflow_openmetadata_lineage.sender import SendReport
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "LineageConfig",
