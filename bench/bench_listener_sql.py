@@ -12,6 +12,10 @@ so no database query is made (the default schema is asked only for unqualified t
 PostgreSQL is needed.
 
     python -m bench.bench_listener_sql [--runs 30]
+
+For ``bench/run_all.py``: ``run(runs, env)`` runs it in a child process and returns its medians
+and verdicts (healthy <= 50 ms for the pagila statement; down/slow <= 2.5 s); ``report(result)``
+is its Markdown section.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-"))
 
@@ -156,6 +161,53 @@ def main() -> None:
                   f"p90 {sorted(values)[max(0, int(len(values) * 0.9) - 1)] * 1000:8.2f} ms   "
                   f"added vs disabled {(median - base) * 1000:8.2f} ms")
     print(json.dumps({key: round(statistics.median(v) * 1000, 2) for key, v in samples.items()}))
+
+
+HEALTHY_TARGET_MS = 50.0
+BOUND_TARGET_MS = 2500.0
+
+
+def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """This benchmark in a child process (``run_all``'s way): medians, its text, verdicts."""
+    from bench.common import PY, airflow_env, last_json_line, timed_child
+
+    env = dict(env or airflow_env())
+    env.setdefault("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS", "2")
+    child = timed_child([PY, "-m", "bench.bench_listener_sql", "--runs", str(runs)], env=env, timeout=1800)
+    if child["returncode"] != 0:
+        raise RuntimeError(f"bench_listener_sql failed:\n{child['stderr'][-3000:]}")
+    medians = last_json_line(child["stdout"])
+    text = [line for line in child["stdout"].splitlines()
+            if line.startswith(("listener added time", " pagila", " long", "  "))]
+    healthy_ok = medians["pagila/healthy"] <= HEALTHY_TARGET_MS
+    bound_ok = all(medians[f"{s}/{n}"] <= BOUND_TARGET_MS for s in ("pagila", "long") for n in ("down", "slow"))
+    return {"runs": runs, "timeout_s": float(env["OPENMETADATA_LINEAGE_TIMEOUT_SECONDS"]), "medians_ms": medians,
+            "text": "\n".join(text), "healthy_ok": healthy_ok, "bound_ok": bound_ok, "ok": healthy_ok and bound_ok,
+            "seconds": child["seconds"]}
+
+
+def report(result: dict[str, Any]) -> str:
+    from bench.common import verdict
+
+    m = result["medians_ms"]
+    rows = [f"| {s} | {m[f'{s}/healthy']:.1f} ms | {m[f'{s}/down']:.1f} ms | {m[f'{s}/slow']:.0f} ms | "
+            f"{m[f'{s}/disabled']:.2f} ms | {m[f'{s}/parse only']:.1f} ms |" for s in ("pagila", "long")]
+    return "\n".join([
+        "## 4b. Lineage listener: SQL task with automatic lineage (parse + send)",
+        "",
+        "`python -m bench.bench_listener_sql`: `listener.handle` on a `SQLExecuteQueryOperator` with no "
+        "inlets/outlets, its SQL `film_revenue.sql` (pagila) or a generated ~200-line statement, scenarios "
+        f"alternating in one run, {result['runs']} runs (slow: 5), timeout {result['timeout_s']:g} s. Targets: "
+        f"healthy <= 50 ms for pagila: {verdict(result['healthy_ok'])}; down/slow <= 2.5 s: {verdict(result['bound_ok'])}.",
+        "",
+        "| SQL | healthy | down | slow | disabled | parse only |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        "```",
+        result["text"],
+        "```",
+    ]) + "\n"
 
 
 if __name__ == "__main__":
