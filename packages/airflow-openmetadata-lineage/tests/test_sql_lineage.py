@@ -183,3 +183,49 @@ def test_the_parser_is_the_extra_sql():
     assert "sql" in meta.get_all("Provides-Extra")
     wanted = [r for r in meta.get_all("Requires-Dist") if "extra == 'sql'" in r.replace('"', "'")]
     assert any(r.startswith("apache-airflow-providers-openlineage") for r in wanted), wanted
+
+
+def sql_ti(sql):
+    from types import SimpleNamespace
+
+    task = operator(sql, conn_id="WAREHOUSE", dag_id="orders_sql")
+    return SimpleNamespace(task=task, dag_id="orders_sql", task_id="t", run_id="r1", start_date=None,
+                           _ti_context_from_server=None)
+
+
+@pytest.mark.integration
+def test_the_listener_sends_sql_lineage_on_success_and_the_state_on_failure(openmetadata, monkeypatch, caplog):
+    """Through ``listener.handle`` against the emulator: the service is named like the connection
+    (``warehouse``); on failure no SQL is parsed, no edge is sent, the Failed state is recorded."""
+    from airflow_openmetadata_lineage import listener
+
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps(
+        {"conn_type": "postgres", "host": "db", "port": 5432, "schema": "dw", "login": "u"}))
+    sql = ("INSERT INTO public.orders (id) SELECT r.id FROM public.raw_orders r "
+           "JOIN public.customers c ON c.id = r.id")
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        listener.handle(sql_ti(sql), "success")
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("task orders_sql.t: 2 edge(s) sent" in m for m in lines), lines
+    edges = {(e["fromEntity"]["fullyQualifiedName"], e["toEntity"]["fullyQualifiedName"]): e["lineageDetails"]
+             for e in openmetadata.store.lineage.values()}
+    assert set(edges) == {("warehouse.dw.public.raw_orders", "warehouse.dw.public.orders"),
+                          ("warehouse.dw.public.customers", "warehouse.dw.public.orders")}
+    raw = edges[("warehouse.dw.public.raw_orders", "warehouse.dw.public.orders")]
+    assert raw["sqlQuery"] == sql + ";"
+    assert [c["toColumn"] for c in raw["columnsLineage"]] == ["warehouse.dw.public.orders.id"]
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        listener.handle(sql_ti("INSERT INTO public.orders SELECT * FROM public.nothing_parsed"), "failed")
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("task orders_sql.t: 0 edge(s) sent" in m for m in lines), lines
+    assert not any("from its SQL" in m for m in lines), lines
+    import requests
+
+    status = requests.get(f"{openmetadata.url}/v1/pipelines/name/datakit_airflow.orders_sql",
+                          timeout=5).json()
+    assert status["name"] == "orders_sql"
+    runs = requests.get(f"{openmetadata.url}/v1/pipelines/datakit_airflow.orders_sql/status",
+                        params={"startTs": 0, "endTs": 2**62}, timeout=5).json()["data"]
+    assert runs[-1]["taskStatus"][0]["executionStatus"] == "Failed"
