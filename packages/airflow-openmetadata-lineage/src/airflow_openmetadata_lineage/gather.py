@@ -56,10 +56,10 @@ def declares_both(task: Any) -> bool:
 
 def wants_sql_lineage(task: Any, config: LineageConfig) -> bool:
     """Cheap (no parse, no I/O): will ``task_lineage`` parse this task's SQL (if it succeeds)?"""
-    from airflow_openmetadata_lineage.sql_lineage import is_sql_task, opt_out_reason
+    from airflow_openmetadata_lineage.sql_lineage import is_sql_task, opt_out_reason, parser_missing
 
     return (config.sql_lineage and is_sql_task(task) and not declares_both(task)
-            and opt_out_reason(task) is None)
+            and opt_out_reason(task) is None and parser_missing() is None)
 
 
 def task_lineage(task: Any, *, dag_id: str, task_id: str, services: AssetServices,
