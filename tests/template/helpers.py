@@ -24,6 +24,17 @@ from tests.support import prereq
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template"
 PACKAGES = ("airflow-openmetadata-lineage", "openmetadata-emulator")
+
+
+def package_version(name: str) -> str:
+    """The version in packages/<name>/pyproject.toml: what make dist builds and the template must pin."""
+    import tomllib
+
+    return tomllib.loads((REPO / "packages" / name / "pyproject.toml").read_text())["project"]["version"]
+
+
+LINEAGE_VERSION = package_version("airflow-openmetadata-lineage")
+EMULATOR_VERSION = package_version("openmetadata-emulator")
 COPIER = Path(sys.executable).with_name("copier")
 
 # Answers a user could give, none of them a default (the tests check every one is used).

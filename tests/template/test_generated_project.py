@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.template.helpers import text_files
+from tests.template.helpers import EMULATOR_VERSION, LINEAGE_VERSION, text_files
 
 # The first test builds the venv (session fixture): minutes on a cold uv cache, not the default 600 s.
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -56,14 +56,14 @@ def test_requirements_pin_the_packages_from_the_answered_index(generated_project
     project, index = generated_project.project, generated_project.answers["lineage_location"]
     requirements = [line for line in (project / "requirements.txt").read_text().splitlines()
                     if line and not line.startswith("#")]
-    assert requirements == [f"--extra-index-url {index}", "airflow-openmetadata-lineage==0.1.0"]
+    assert requirements == [f"--extra-index-url {index}", f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"]
     dev = (project / "requirements-dev.txt").read_text()
-    assert f"--extra-index-url {index}\nopenmetadata-emulator==0.1.0" in dev
+    assert f"--extra-index-url {index}\nopenmetadata-emulator=={EMULATOR_VERSION}" in dev
     assert "apache-airflow==3.3.2" in dev
     assert not (project / "requirements-lineage.txt").exists()
     # What the venv really got: the wheels built from packages/, at the pinned version.
     installed = {p.name for p in (project / ".venv" / "lib").glob("python3.*/site-packages/*.dist-info")}
-    assert {"airflow_openmetadata_lineage-0.1.0.dist-info", "openmetadata_emulator-0.1.0.dist-info"} <= installed
+    assert {f"airflow_openmetadata_lineage-{LINEAGE_VERSION}.dist-info", f"openmetadata_emulator-{EMULATOR_VERSION}.dist-info"} <= installed
 
 
 def test_the_project_has_no_machine_path_and_no_secret(generated_project):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.template.helpers import NON_DEFAULT_ANSWERS, REPO, render_api, require_programs, run, text_files
+from tests.template.helpers import (EMULATOR_VERSION, LINEAGE_VERSION, NON_DEFAULT_ANSWERS, REPO, render_api,
+                                   require_programs, run, text_files)
 
 CORP = "https://artifacts.corp.example.com"
 
@@ -39,10 +40,10 @@ def lines(path: Path) -> list[str]:
     ({"lineage_source": "index", "lineage_location": "file:///srv/simple"}, "an index is an http(s) URL"),
     ({"lineage_source": "find-links", "lineage_location": "/opt/wheels"}, "a path must be relative and inside"),
     ({"lineage_source": "find-links", "lineage_location": "../dist"}, "a path must be relative and inside"),
-    ({"lineage_source": "wheel", "lineage_location": "file:///srv/airflow_openmetadata_lineage-0.1.0-py3-none-any.whl"},
+    ({"lineage_source": "wheel", "lineage_location": f"file:///srv/airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl"},
      "a path must be relative and inside"),
     ({"lineage_source": "wheel", "lineage_location": "wheels/airflow_openmetadata_lineage-0.0.9-py3-none-any.whl"},
-     "the wheel this template pins is airflow_openmetadata_lineage-0.1.0-py3-none-any.whl"),
+     f"the wheel this template pins is airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl"),
     ({"lineage_source": "find-links", "lineage_location": "my wheels"}, "without spaces"),
 ])
 def test_a_bad_answer_is_refused_by_name(tmp_path, answers, message):
@@ -52,18 +53,18 @@ def test_a_bad_answer_is_refused_by_name(tmp_path, answers, message):
 
 
 @pytest.mark.parametrize(("source", "location", "requirements", "lineage", "dev_source"), [
-    ("index", "https://pypi.org/simple", ["airflow-openmetadata-lineage==0.1.0"], None, None),
+    ("index", "https://pypi.org/simple", [f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"], None, None),
     ("index", f"{CORP}/api/pypi/simple",
-     [f"--extra-index-url {CORP}/api/pypi/simple", "airflow-openmetadata-lineage==0.1.0"], None,
+     [f"--extra-index-url {CORP}/api/pypi/simple", f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"], None,
      f"--extra-index-url {CORP}/api/pypi/simple"),
-    ("find-links", f"{CORP}/wheels/", [f"--find-links {CORP}/wheels/", "airflow-openmetadata-lineage==0.1.0"],
+    ("find-links", f"{CORP}/wheels/", [f"--find-links {CORP}/wheels/", f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"],
      None, f"--find-links {CORP}/wheels/"),
-    ("find-links", "wheels", [], ["--find-links wheels", "airflow-openmetadata-lineage==0.1.0"],
+    ("find-links", "wheels", [], ["--find-links wheels", f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"],
      "--find-links wheels"),
-    ("wheel", "vendor/airflow_openmetadata_lineage-0.1.0-py3-none-any.whl", [],
-     ["--find-links vendor", "airflow-openmetadata-lineage==0.1.0"], "--find-links vendor"),
-    ("wheel", f"{CORP}/lineage/airflow_openmetadata_lineage-0.1.0-py3-none-any.whl",
-     [f"airflow-openmetadata-lineage @ {CORP}/lineage/airflow_openmetadata_lineage-0.1.0-py3-none-any.whl"],
+    ("wheel", f"vendor/airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl", [],
+     ["--find-links vendor", f"airflow-openmetadata-lineage=={LINEAGE_VERSION}"], "--find-links vendor"),
+    ("wheel", f"{CORP}/lineage/airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl",
+     [f"airflow-openmetadata-lineage @ {CORP}/lineage/airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl"],
      None, None),
 ])
 def test_each_source_renders_where_both_packages_come_from(tmp_path, source, location, requirements, lineage,
@@ -82,9 +83,9 @@ def test_each_source_renders_where_both_packages_come_from(tmp_path, source, loc
     dev = lines(project / "requirements-dev.txt")
     emulator = [line for line in dev if "openmetadata-emulator" in line]
     if source == "wheel" and lineage is None:
-        assert emulator == [f"openmetadata-emulator @ {CORP}/lineage/openmetadata_emulator-0.1.0-py3-none-any.whl"]
+        assert emulator == [f"openmetadata-emulator @ {CORP}/lineage/openmetadata_emulator-{EMULATOR_VERSION}-py3-none-any.whl"]
     else:
-        assert emulator == ["openmetadata-emulator==0.1.0"]
+        assert emulator == [f"openmetadata-emulator=={EMULATOR_VERSION}"]
         assert (dev[dev.index(emulator[0]) - 1] == dev_source) if dev_source else not any(
             line.startswith("--") for line in dev)
 
@@ -129,7 +130,7 @@ def test_a_wheels_directory_inside_the_project_resolves(tmp_path, template_wheel
                 "-c", str(REPO / "constraints.txt"),
                 "requirements.txt", "requirements-lineage.txt", "requirements-dev.txt"], cwd=project, timeout=300)
     resolved = done.stdout.splitlines()
-    assert "airflow-openmetadata-lineage==0.1.0" in resolved and "openmetadata-emulator==0.1.0" in resolved, \
+    assert f"airflow-openmetadata-lineage=={LINEAGE_VERSION}" in resolved and f"openmetadata-emulator=={EMULATOR_VERSION}" in resolved, \
         done.stdout[-2000:]
 
 
@@ -137,7 +138,7 @@ def test_a_wheels_directory_inside_the_project_resolves(tmp_path, template_wheel
     {},
     NON_DEFAULT_ANSWERS,
     {"database_connections": {"dw": {"service": "corp-dw_01", "type": "snowflake"}}, "lineage_source": "wheel",
-     "lineage_location": "airflow_openmetadata_lineage-0.1.0-py3-none-any.whl"},
+     "lineage_location": f"airflow_openmetadata_lineage-{LINEAGE_VERSION}-py3-none-any.whl"},
 ])
 def test_every_python_and_yaml_file_is_well_formed(tmp_path, answers):
     import yaml
@@ -154,3 +155,13 @@ def test_every_python_and_yaml_file_is_well_formed(tmp_path, answers):
                         *answers.get("database_connections", {"warehouse_postgres": {}})]
     assert yaml.safe_load((project / ".astro" / "config.yaml").read_text())["project"]["name"] == answers.get(
         "project_name", "my-datakit")
+
+
+def test_the_template_pins_the_versions_the_packages_have():
+    """A package release bumps its pyproject version; the template must pin the same one, or every
+    datakit made from it installs the previous release (or none: make dist builds only the new one)."""
+    import yaml
+
+    questions = yaml.safe_load((REPO / "template" / "copier.yml").read_text())
+    assert questions["lineage_version"]["default"] == LINEAGE_VERSION
+    assert questions["emulator_version"]["default"] == EMULATOR_VERSION

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.template.helpers import COPIER, NON_DEFAULT_ANSWERS, REPO, TEMPLATE, copier_copy, require_programs, run
+from tests.template.helpers import (COPIER, LINEAGE_VERSION, NON_DEFAULT_ANSWERS, REPO, TEMPLATE, copier_copy,
+                                   require_programs, run)
+
+BUMPED = "99.0.0"  # the pin a later template release carries
 
 pytestmark = pytest.mark.integration
 
@@ -60,8 +63,8 @@ def change_template(template_dir: Path) -> None:
     """v2 of the template: what a maintainer's fix looks like."""
     replace_once(template_dir / "project" / "dags" / "example_lineage.py.jinja",
                  'tags=["lineage", "example"]', 'tags=["lineage", "example", "openmetadata"]')
-    replace_once(template_dir / "copier.yml", 'lineage_version:\n  type: str\n  default: "0.1.0"',
-                 'lineage_version:\n  type: str\n  default: "0.2.0"')
+    replace_once(template_dir / "copier.yml", f'lineage_version:\n  type: str\n  default: "{LINEAGE_VERSION}"',
+                 f'lineage_version:\n  type: str\n  default: "{BUMPED}"')
     gitignore = template_dir / "project" / ".gitignore"
     gitignore.write_text(gitignore.read_text() + ".ruff_cache/\n")
 
@@ -90,7 +93,7 @@ def test_update_keeps_the_users_edit_and_brings_the_template_change(tmp_path, la
     text = dag.read_text()
     assert USER_LINE in text and ORIGINAL_LINE not in text, "the user's edit was lost:\n" + text
     assert 'tags=["lineage", "example", "openmetadata"]' in text, "the template change did not arrive:\n" + text
-    assert "airflow-openmetadata-lineage==0.2.0" in (project / "requirements.txt").read_text()
+    assert f"airflow-openmetadata-lineage=={BUMPED}" in (project / "requirements.txt").read_text()
     assert (project / ".gitignore").read_text().endswith(".ruff_cache/\n")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v2.0.0"
