@@ -7,7 +7,7 @@
 Knobs (environment): ``BENCH_SIZES`` (scale sizes, default 1000,2000,5000,10000),
 ``BENCH_THREAD_SIZES`` (threads=1 vs 4 at, default 2000; empty: skip), ``BENCH_THREAD_REPS`` (2),
 ``BENCH_PARSE_SAMPLES`` (5), ``BENCH_PARSE_COLD_SAMPLES`` (2), ``BENCH_PIPELINE_RUNS`` (5),
-``BENCH_LISTENER_RUNS`` (30), ``BENCH_PLUGIN_RUNS`` (5), ``BENCH_PLUGIN_TASK_RUNS`` (3), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
+``BENCH_LISTENER_RUNS`` (30), ``BENCH_PLUGIN_RUNS`` (5), ``BENCH_PLUGIN_TASK_RUNS`` (3), ``BENCH_INCREMENTAL_SIZES`` (1000,10000), ``BENCH_SYNC_SIZE`` (10000), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
 datakit's SDK fixes, ~8 min; otherwise the last recorded one is shown), ``BENCH_OUTPUT``
 (default docs/benchmarks.md).
 """
@@ -75,6 +75,29 @@ def headline(parse: dict, pipeline: dict, scale: dict, listener: dict, plugins: 
     return rows
 
 
+def extra_headline(results: dict[str, Any]) -> list[str]:
+    """Headline rows of the sections added after the first full run (absent until measured)."""
+    from bench import bench_incremental
+
+    rows = []
+    sql = results.get("listener_sql")
+    if sql:
+        m = sql["medians_ms"]
+        rows.append(f"| 4b | Lineage listener, SQL task with automatic lineage: added per task, pagila healthy / "
+                    f"~200-line healthy / down / slow (median) | **{m['pagila/healthy']:.1f} ms** / "
+                    f"{m['long/healthy']:.1f} ms / {m['pagila/down']:.0f} ms / {m['pagila/slow']:.0f} ms | "
+                    f"<= 50 ms healthy (pagila); <= 2.5 s down/slow | {verdict(sql['ok'])} |")
+    if results.get("incremental"):
+        rows += bench_incremental.headline(results["incremental"])
+    sync = results.get("sync")
+    if sync:
+        ok = sync["ratio_zero"] < 0.10 and sync["ratio_changed"] < 0.15
+        rows.append(f"| 7 | Description sync / metadata refresh of {sync['shape']['objects']:,} objects: "
+                    f"0 % / {sync['changed_fraction']:.0%} changed | **{sync['ratio_zero'] * 100:.1f} %** / "
+                    f"**{sync['ratio_changed'] * 100:.1f} %** | < 10 % / < 15 % | {verdict(ok)} |")
+    return rows
+
+
 FINDINGS = """## Findings (measured here, not changed by the benchmarks)
 
 * **The SDK was imported by every Airflow process that loads plugins** (fixed; section 5).
@@ -100,7 +123,8 @@ FINDINGS = """## Findings (measured here, not changed by the benchmarks)
 def render(results: dict[str, Any]) -> str:
     """The page, from the results' JSON form (bench/results/latest.json)."""
     wall_s = results["wall_s"]
-    from bench import bench_before_after, bench_parse, bench_pipeline, bench_plugins, bench_scale, listener_summary
+    from bench import (bench_before_after, bench_incremental, bench_listener_sql, bench_parse, bench_pipeline,
+                       bench_plugins, bench_scale, bench_sync, listener_summary)
 
     m, v = results["machine"], results["versions"]
     parts = [
@@ -126,12 +150,16 @@ def render(results: dict[str, Any]) -> str:
         "",
         *headline(results["parse"], results["pipeline"], results["scale"], results["listener"],
                   results.get("plugins")),
+        *extra_headline(results),
         "",
         bench_parse.report(results["parse"]),
         bench_pipeline.report(results["pipeline"]),
         bench_scale.report(results["scale"]),
         listener_summary.report(results["listener"]),
+        bench_listener_sql.report(results["listener_sql"]) if results.get("listener_sql") else "",
         bench_plugins.report(results.get("plugins")),
+        bench_incremental.report(results["incremental"]) if results.get("incremental") else "",
+        bench_sync.report(results["sync"]) if results.get("sync") else "",
         bench_before_after.report(results.get("before_after"), results["scale"], results["pipeline"]),
         FINDINGS,
         "## Reproduce",
@@ -169,6 +197,8 @@ def main() -> None:
         "listener_runs": _int("BENCH_LISTENER_RUNS", 30),
         "plugin_runs": _int("BENCH_PLUGIN_RUNS", 5),
         "plugin_task_runs": _int("BENCH_PLUGIN_TASK_RUNS", 3),
+        "incremental_sizes": env_sizes("BENCH_INCREMENTAL_SIZES", "1000,10000"),
+        "sync_size": _int("BENCH_SYNC_SIZE", 10000),
         "before_after": os.environ.get("BENCH_BEFORE_AFTER", "").strip().lower() in ("1", "true", "yes"),
     }
     only = _only(sys.argv[1:])
@@ -231,7 +261,8 @@ def _only(argv: list[str]) -> set[str]:
 
 def _sections(config: dict[str, Any], env: dict[str, str]) -> dict[str, tuple[str, Any]]:
     """Every benchmark, in run order: result key -> (progress title, measure())."""
-    from bench import bench_before_after, bench_parse, bench_pipeline, bench_plugins, bench_scale, listener_summary
+    from bench import (bench_before_after, bench_incremental, bench_listener_sql, bench_parse, bench_pipeline,
+                       bench_plugins, bench_scale, bench_sync, listener_summary)
 
     return {
         "parse": ("1 DAG parse cost", lambda: bench_parse.run(config["parse_samples"], config["parse_cold_samples"],
@@ -246,6 +277,11 @@ def _sections(config: dict[str, Any], env: dict[str, str]) -> dict[str, tuple[st
                          else bench_before_after.load()),
         "scale": ("3 scale", lambda: bench_scale.run(config["sizes"], 1, config["thread_sizes"],
                                                      config["thread_reps"], env=env)),
+        "listener_sql": ("4b lineage listener, SQL tasks (automatic lineage)",
+                         lambda: bench_listener_sql.run(config["listener_runs"], env=env)),
+        "incremental": ("6 incremental refresh and sharded full refresh",
+                        lambda: bench_incremental.run(config["incremental_sizes"], env=env)),
+        "sync": ("7 description sync vs metadata refresh", lambda: bench_sync.run(config["sync_size"], 0.01, env=env)),
     }
 
 

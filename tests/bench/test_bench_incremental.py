@@ -7,7 +7,7 @@ import json
 from bench import bench_incremental
 from bench.common import REPO
 
-RECORDED = REPO / "bench" / "results" / "incremental.json"
+LATEST = REPO / "bench" / "results" / "latest.json"
 
 
 def row(size: int, full: float, zero: float, one: float, rss=(700, 400, 450)) -> dict:
@@ -41,12 +41,8 @@ def test_below_10000_the_targets_are_not_claimed():
     assert "not measured at 10,000" in bench_incremental.headline(result)[0]
 
 
-def test_the_recorded_run_renders_and_holds_no_machine_paths():
-    if not RECORDED.exists():
-        return
-    text = RECORDED.read_text()
-    for needle in ("/work/", "/root/", "/home/", "/tmp/", "password"):
-        assert needle not in text, needle
-    result = json.loads(text)
+def test_the_recorded_run_renders():
+    """The run recorded in bench/results/latest.json (paths and secrets: tests/bench/test_benchmarks_doc.py)."""
+    result = json.loads(LATEST.read_text())["incremental"]
     assert result["correct"], "the recorded run must have decided and counted right"
     assert "## 6. Incremental refresh" in bench_incremental.report(result)
