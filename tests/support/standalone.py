@@ -286,7 +286,9 @@ class Standalone:
             token = self.token(user)
         if token is not None:
             headers.setdefault("Authorization", f"Bearer {token}")
-        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=kwargs.pop("timeout", 30),
+        # 60 s: on a 2-core machine the API server shares the CPU with the scheduler, DAG processor and
+        # a task; one answer took over 30 s in a loaded full-suite run.
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=kwargs.pop("timeout", 60),
                                 **kwargs)
 
     def api(self, method: str, path: str, **kwargs) -> Any:
