@@ -109,15 +109,7 @@ def sync_setup(airflow_db, pagila_db, om_emulator, monkeypatch):
         "conn_type": "http", "schema": parts.scheme, "host": parts.hostname, "port": parts.port,
         "password": jwt("ingestion-bot"), "extra": {"read_timeout": 30}}))
     # Failed runs fail now (dag.test would sleep through the retry delay).
-    original = airflow_run.load_dag
-
-    def load_dag(dag_id: str):
-        dag = original(dag_id)
-        for task in dag.tasks:
-            task.retries = 0
-        return dag
-
-    monkeypatch.setattr(airflow_run, "load_dag", load_dag)
+    airflow_run.without_task_retries(monkeypatch)
     yield cluster, om_emulator
 
 

@@ -34,15 +34,7 @@ def no_task_retries(monkeypatch, warm_dag_runs):
     deleted afterwards."""
     from tests.support import airflow_run
 
-    original = airflow_run.load_dag
-
-    def load_dag(dag_id: str):
-        dag = original(dag_id)
-        for task in dag.tasks:
-            task.retries = 0
-        return dag
-
-    monkeypatch.setattr(airflow_run, "load_dag", load_dag)
+    airflow_run.without_task_retries(monkeypatch)
     return airflow_run.run_dag  # the runs are deleted after the test (tests/conftest.py)
 
 

@@ -35,6 +35,23 @@ def dag_runs_removed_after() -> Iterator[None]:
             session.execute(delete(DagRun).where(DagRun.id.not_in(before)))
 
 
+def without_task_retries(monkeypatch) -> None:
+    """For one test, ``load_dag`` (and so ``run_dag``) gives every task ``retries=0``: a failed task
+    fails now (``dag.test`` would otherwise sleep through the catalog DAGs' 2-minute retry delay)."""
+    import sys
+
+    module = sys.modules[__name__]
+    original = module.load_dag
+
+    def load_dag(dag_id: str):
+        dag = original(dag_id)
+        for task in dag.tasks:
+            task.retries = 0
+        return dag
+
+    monkeypatch.setattr(module, "load_dag", load_dag)
+
+
 def load_dag(dag_id: str):
     from airflow.dag_processing.dagbag import DagBag
 

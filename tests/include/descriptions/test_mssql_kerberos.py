@@ -36,15 +36,7 @@ def mssql_env(monkeypatch, kdc, valid_cache, odbc_sysini, om_connection):  # noq
 def test_the_dag_stops_in_preflight_naming_host_and_port(mssql_env, airflow_db, monkeypatch, capfd):
     from tests.support import airflow_run
 
-    original = airflow_run.load_dag
-
-    def load_dag(dag_id: str):
-        dag = original(dag_id)
-        for task in dag.tasks:
-            task.retries = 0
-        return dag
-
-    monkeypatch.setattr(airflow_run, "load_dag", load_dag)
+    airflow_run.without_task_retries(monkeypatch)
     started = time.monotonic()
     result = airflow_run.run_dag("sync_descriptions_mssql")
     assert time.monotonic() - started < 60
