@@ -31,6 +31,23 @@ RUN pip install --no-cache-dir -r requirements-packages.txt \
  && python -m include.managed_apis.entry_point neutralise \
  && python -m include.managed_apis.entry_point check
 
+# The spaCy English pipeline the SDK's PII classifier loads (en_core_web_md). The SDK would
+# download it at run time, which fails behind corporate firewalls: the image installs the official
+# wheel, pinned by version. SPACY_MODEL_URL points at a mirror; SPACY_MODEL_SHA256 makes pip verify
+# the file (set it from the spacy-models release; it could not be read from where this was
+# written). profile_* DAGs' preflight fails by name when the model is missing.
+ARG SPACY_MODEL_VERSION=3.8.0
+ARG SPACY_MODEL_URL=https://github.com/explosion/spacy-models/releases/download/en_core_web_md-${SPACY_MODEL_VERSION}/en_core_web_md-${SPACY_MODEL_VERSION}-py3-none-any.whl
+ARG SPACY_MODEL_SHA256=
+RUN set -eu; \
+    if [ -n "${SPACY_MODEL_SHA256}" ]; then \
+      pip install --no-cache-dir --no-deps "en_core_web_md @ ${SPACY_MODEL_URL}#sha256=${SPACY_MODEL_SHA256}"; \
+    else \
+      echo "WARNING: en_core_web_md ${SPACY_MODEL_VERSION} installed WITHOUT a sha256 check: pass --build-arg SPACY_MODEL_SHA256=<sha256 of the wheel>" >&2; \
+      pip install --no-cache-dir --no-deps "en_core_web_md @ ${SPACY_MODEL_URL}"; \
+    fi; \
+    python -c "import en_core_web_md"
+
 # Kerberos: the sidecar's shared ticket cache and the host's krb5.conf are mounted here
 # (docker-compose.override.yml). No keytab or password ever enters this image.
 ENV KRB5CCNAME=FILE:/krb5/cache/krb5cc \
