@@ -92,6 +92,23 @@ class Schedules:
     full_refresh: str = field(default_factory=lambda: _env("DATAKIT_SCHEDULE_FULL_REFRESH", "0 0 * * 0"))
 
 
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the environment variable ``name`` within [low, high], else ``default``;
+    anything else is a ConfigError naming the variable and the range."""
+    from include.errors import ConfigError
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not an integer", f"set {low} to {high}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is out of range", f"set {low} to {high}")
+    return value
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:

@@ -20,22 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from include.errors import ConfigError
-from include.settings import get_settings
-
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"{raw!r} is not a whole number", f"give a number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"{value} is out of range", f"give a number from {low} to {high}")
-    return value
-
+from include.settings import env_int, get_settings
 
 def _text(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
@@ -43,9 +28,9 @@ def _text(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    workers: int = field(default_factory=lambda: _int("DATAKIT_DESCRIPTIONS_WORKERS", 4, 1, 32))
-    lock_timeout_ms: int = field(default_factory=lambda: _int("DATAKIT_DESCRIPTIONS_LOCK_TIMEOUT_MS", 2000, 1, 600000))
-    schema_batches: int = field(default_factory=lambda: _int("DATAKIT_DESCRIPTIONS_SCHEMA_BATCHES", 1, 1, 64))
+    workers: int = field(default_factory=lambda: env_int("DATAKIT_DESCRIPTIONS_WORKERS", 4, 1, 32))
+    lock_timeout_ms: int = field(default_factory=lambda: env_int("DATAKIT_DESCRIPTIONS_LOCK_TIMEOUT_MS", 2000, 1, 600000))
+    schema_batches: int = field(default_factory=lambda: env_int("DATAKIT_DESCRIPTIONS_SCHEMA_BATCHES", 1, 1, 64))
     pagila_conn_id: str = field(
         default_factory=lambda: _text("DATAKIT_DESCRIPTIONS_PAGILA_CONN_ID", get_settings().conn_ids.pagila))
     mssql_conn_id: str = field(

@@ -21,30 +21,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from include.errors import ConfigError
+from include.settings import env_int
 
 # Statements the datakit itself sends that reach the query log without the SDK's header.
 OWN_STATEMENTS = {"postgres": r"(pg_catalog\.|information_schema\.|current_setting\(|pg_stat_statements)"}
 MSSQL_OWN_WORDS = ("sys.", "INFORMATION_SCHEMA.")
 
-
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"{raw!r} is not an integer", f"set {low} to {high}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"{value} is out of range", f"set {low} to {high}")
-    return value
-
-
 @dataclass(frozen=True)
 class QueryLogOptions:
-    days: int = field(default_factory=lambda: _env_int("DATAKIT_QUERY_LOG_DAYS", 1, 1, 90))
-    result_limit: int = field(default_factory=lambda: _env_int("DATAKIT_QUERY_LOG_LIMIT", 10_000, 1, 10_000_000))
-    parse_timeout: int = field(default_factory=lambda: _env_int("DATAKIT_QUERY_LOG_PARSE_TIMEOUT", 60, 1, 3600))
+    days: int = field(default_factory=lambda: env_int("DATAKIT_QUERY_LOG_DAYS", 1, 1, 90))
+    result_limit: int = field(default_factory=lambda: env_int("DATAKIT_QUERY_LOG_LIMIT", 10_000, 1, 10_000_000))
+    parse_timeout: int = field(default_factory=lambda: env_int("DATAKIT_QUERY_LOG_PARSE_TIMEOUT", 60, 1, 3600))
     exclude: str = field(default_factory=lambda: os.environ.get("DATAKIT_QUERY_LOG_EXCLUDE", "").strip())
     lineage: bool = True
     usage: bool = True
