@@ -27,12 +27,14 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from include.errors import DatakitError
+from include.workflow.summary import MAX_ERROR_CHARS, format_summary, summarize, tidy_error
+
+__all__ = ["WorkflowFailed", "client_limits", "format_summary", "frozen_heap", "run_workflow", "start_workflow",
+           "summarize", "tidy_error", "workflow_class"]
 
 log = logging.getLogger(__name__)
 
 _PATCH_LOCK = threading.Lock()
-_MAX_FAILURES_SHOWN = 5
-_MAX_ERROR_CHARS = 500
 # Answers of an overloaded or restarting server (or its proxy): retried like the SDK's
 # own 504, with the connection's retries/retry_wait. The sink's writes are upserts.
 RETRY_CODES = (502, 503, 504)
@@ -182,7 +184,7 @@ def client_limits(client_arguments: dict[str, Any], watch: ServerWatch | None = 
             problem = _start_problem(exc, api_url, watch or ServerWatch())
             raise DatakitError(
                 problem or f"cannot start the OpenMetadata client for {api_url}: "
-                f"{exc.__class__.__name__}: {str(exc)[:_MAX_ERROR_CHARS]}"
+                f"{exc.__class__.__name__}: {str(exc)[:MAX_ERROR_CHARS]}"
             ) from None
         if watch is not None:
             watch.guard(client.client)
@@ -194,78 +196,6 @@ def client_limits(client_arguments: dict[str, Any], watch: ServerWatch | None = 
             yield
         finally:
             workflow_base.create_ometa_client = original
-
-
-def summarize(workflow, *, label: str, started: float) -> dict[str, Any]:
-    """The JSON-safe summary of a finished workflow, from the SDK's own step summaries."""
-    steps = []
-    failures: list[dict[str, str]] = []
-    status = workflow.build_ingestion_status()
-    for step in status.root if status else []:
-        steps.append(
-            {
-                "step": step.name,
-                "records": int(step.records or 0),
-                "updated": int(step.updated_records or 0),
-                "warnings": int(step.warnings or 0),
-                "errors": int(step.errors or 0),
-                "filtered": int(step.filtered or 0),
-            }
-        )
-        for failure in step.failures or []:
-            if len(failures) < _MAX_FAILURES_SHOWN:
-                failures.append(
-                    {
-                        "step": step.name,
-                        "name": str(failure.name)[:200],
-                        "error": tidy_error(str(failure.error))[:_MAX_ERROR_CHARS],
-                    }
-                )
-    errors = sum(s["errors"] for s in steps)
-    return {
-        "workflow": label,
-        "status": "failed" if errors else "success",
-        "success_percent": round(float(workflow.calculate_success()), 2),
-        "duration_seconds": round(time.monotonic() - started, 2),
-        "steps": steps,
-        "failures": failures,
-    }
-
-
-def tidy_error(text: str) -> str:
-    """One line; SQLAlchemy's link noise dropped; a transport failure's urllib3 chain
-    (``HTTPConnectionPool(...): Max retries exceeded ... (Caused by ...)``) cut to its reason."""
-    import re
-
-    text = re.sub(r"\s*\(Background on this error at: [^)]*\)", "", text)
-    found = re.search(r"Transport failure on (\S+) (\S+?): ", text)
-    if found:
-        from include.openmetadata.preflight import transport_reason
-
-        rest = text[found.end():]
-        reason = "read timed out" if "Read timed out" in rest else transport_reason(rest)
-        text = f"{text[:found.start()]}{found.group(1)} {found.group(2).split('?')[0]} failed ({reason})"
-    return " ".join(text.split())
-
-
-def format_summary(summary: dict[str, Any]) -> str:
-    """A fixed-width table of the summary, for the task log."""
-    columns = ("step", "records", "updated", "warnings", "errors", "filtered")
-    rows = [[str(step[c]) for c in columns] for step in summary["steps"]]
-    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
-    line = "+".join("-" * (w + 2) for w in widths)
-    out = [
-        f"{summary['workflow']}: {summary['status']} in {summary['duration_seconds']} s "
-        f"({summary['success_percent']} % of records succeeded)",
-        line,
-        " | ".join(c.ljust(w) for c, w in zip(columns, widths)),
-        line,
-    ]
-    out += [" | ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
-    out.append(line)
-    for failure in summary["failures"]:
-        out.append(f"  {failure['step']}: {failure['name']}: {failure['error'].splitlines()[0] if failure['error'] else ''}")
-    return "\n".join(out)
 
 
 class _FailedSteps(logging.Handler):
@@ -285,7 +215,7 @@ class _FailedSteps(logging.Handler):
         except Exception:  # pragma: no cover - a bad record must not break the run
             return
         if ": Failed - " in message and len(self.lines) < 5:
-            self.lines.append(tidy_error(message)[:_MAX_ERROR_CHARS])
+            self.lines.append(tidy_error(message)[:MAX_ERROR_CHARS])
 
 
 # The SDK's workflow classes by kind: ``metadata`` (also the lineage sources, ``<type>-lineage``),
@@ -331,7 +261,7 @@ def start_workflow(config, *, label: str, client_arguments: dict[str, Any] | Non
         detail = f" ({'; '.join(failed.lines)})" if failed.lines else ""
         raise DatakitError(
             f"{label}: the ingestion workflow could not start: {exc.__class__.__name__}: "
-            f"{tidy_error(str(exc))[:_MAX_ERROR_CHARS]}{detail}. Fix: check that the source is reachable "
+            f"{tidy_error(str(exc))[:MAX_ERROR_CHARS]}{detail}. Fix: check that the source is reachable "
             f"from Airflow and that its connection is right (the preflight task checks both)"
         ) from None
     finally:
