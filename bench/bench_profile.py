@@ -202,7 +202,12 @@ def scale(tables: int, rows: int, threads: list[int]) -> dict[str, Any]:
 
 
 def report(result: dict[str, Any]) -> str:
-    lines = ["# Profiling benchmarks", ""]
+    lines = ["## 8. Profiling and PII classification (pagila, synthetic tables)", "",
+             "`bench/bench_profile.py`: the `profile_pagila` task's profiler and classification workflows against "
+             "the SDK's own `metadata profile -c` / `metadata classify -c` on the same dumped config (pagila, "
+             "ANALYZEd, each in a fresh process, alternating), then the profiler alone over synthetic tables at "
+             "several thread counts. The PII model is the tests' stand-in (en_core_web_sm 3.8.0), not the image's.",
+             ""]
     cli = result.get("task_vs_cli")
     m = (cli or {}).get("medians", {})
     if "task-profile" in m:
@@ -218,7 +223,16 @@ def report(result: dict[str, Any]) -> str:
         for run in sc["runs"]:
             lines.append(f"  - {run['threads']} thread(s): {run['seconds']:.1f} s, {run['per_table_s'] * 1000:.0f} ms "
                          f"per table, peak RSS {mib(run['maxrss_bytes'])}")
-    return "\n".join(lines)
+    if "task-profile" in m and cli["profile_ratio"] < 0.5:
+        lines.append("- The CLI's profile run is several times slower than the task's and the SDK fixes do not explain "
+                     "it: the two are not yet known to do the same work, so this ratio is no evidence that the task "
+                     "is faster (open question).")
+    return "\n".join(lines) + "\n"
+
+
+def run(runs: int, tables: int, rows: int, threads: list[int]) -> dict[str, Any]:
+    """``make bench``'s section: task vs CLI, then the scale series."""
+    return {"task_vs_cli": task_vs_cli(runs), "scale": scale(tables, rows, threads)}
 
 
 def main() -> None:

@@ -7,7 +7,8 @@
 Knobs (environment): ``BENCH_SIZES`` (scale sizes, default 1000,2000,5000,10000),
 ``BENCH_THREAD_SIZES`` (threads=1 vs 4 at, default 2000; empty: skip), ``BENCH_THREAD_REPS`` (2),
 ``BENCH_PARSE_SAMPLES`` (5), ``BENCH_PARSE_COLD_SAMPLES`` (2), ``BENCH_PIPELINE_RUNS`` (5),
-``BENCH_LISTENER_RUNS`` (30), ``BENCH_PLUGIN_RUNS`` (5), ``BENCH_PLUGIN_TASK_RUNS`` (3), ``BENCH_INCREMENTAL_SIZES`` (1000,10000), ``BENCH_SYNC_SIZE`` (10000), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
+``BENCH_LISTENER_RUNS`` (30), ``BENCH_PLUGIN_RUNS`` (5), ``BENCH_PLUGIN_TASK_RUNS`` (3), ``BENCH_INCREMENTAL_SIZES`` (1000,10000), ``BENCH_SYNC_SIZE`` (10000), ``BENCH_PROFILE_RUNS`` (2), ``BENCH_PROFILE_TABLES`` (1000),
+``BENCH_PROFILE_THREADS`` (1,2,4), ``BENCH_BEFORE_AFTER=1`` (also re-measure the before/after of the
 datakit's SDK fixes, ~8 min; otherwise the last recorded one is shown), ``BENCH_OUTPUT``
 (default docs/benchmarks.md).
 """
@@ -124,7 +125,7 @@ def render(results: dict[str, Any]) -> str:
     """The page, from the results' JSON form (bench/results/latest.json)."""
     wall_s = results["wall_s"]
     from bench import (bench_before_after, bench_incremental, bench_listener_sql, bench_parse, bench_pipeline,
-                       bench_plugins, bench_scale, bench_sync, listener_summary)
+                       bench_plugins, bench_profile, bench_scale, bench_sync, listener_summary)
 
     m, v = results["machine"], results["versions"]
     parts = [
@@ -160,6 +161,7 @@ def render(results: dict[str, Any]) -> str:
         bench_plugins.report(results.get("plugins")),
         bench_incremental.report(results["incremental"]) if results.get("incremental") else "",
         bench_sync.report(results["sync"]) if results.get("sync") else "",
+        bench_profile.report(results["profile"]) if results.get("profile") else "",
         bench_before_after.report(results.get("before_after"), results["scale"], results["pipeline"]),
         FINDINGS,
         "## Reproduce",
@@ -199,6 +201,9 @@ def main() -> None:
         "plugin_task_runs": _int("BENCH_PLUGIN_TASK_RUNS", 3),
         "incremental_sizes": env_sizes("BENCH_INCREMENTAL_SIZES", "1000,10000"),
         "sync_size": _int("BENCH_SYNC_SIZE", 10000),
+        "profile_runs": _int("BENCH_PROFILE_RUNS", 2),
+        "profile_tables": _int("BENCH_PROFILE_TABLES", 1000),
+        "profile_threads": env_sizes("BENCH_PROFILE_THREADS", "1,2,4"),
         "before_after": os.environ.get("BENCH_BEFORE_AFTER", "").strip().lower() in ("1", "true", "yes"),
     }
     only = _only(sys.argv[1:])
@@ -262,7 +267,7 @@ def _only(argv: list[str]) -> set[str]:
 def _sections(config: dict[str, Any], env: dict[str, str]) -> dict[str, tuple[str, Any]]:
     """Every benchmark, in run order: result key -> (progress title, measure())."""
     from bench import (bench_before_after, bench_incremental, bench_listener_sql, bench_parse, bench_pipeline,
-                       bench_plugins, bench_scale, bench_sync, listener_summary)
+                       bench_plugins, bench_profile, bench_scale, bench_sync, listener_summary)
 
     return {
         "parse": ("1 DAG parse cost", lambda: bench_parse.run(config["parse_samples"], config["parse_cold_samples"],
@@ -282,6 +287,8 @@ def _sections(config: dict[str, Any], env: dict[str, str]) -> dict[str, tuple[st
         "incremental": ("6 incremental refresh and sharded full refresh",
                         lambda: bench_incremental.run(config["incremental_sizes"], env=env)),
         "sync": ("7 description sync vs metadata refresh", lambda: bench_sync.run(config["sync_size"], 0.01, env=env)),
+        "profile": ("8 profiling and PII classification", lambda: bench_profile.run(
+            config["profile_runs"], config["profile_tables"], 10000, config["profile_threads"])),
     }
 
 
