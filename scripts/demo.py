@@ -17,8 +17,9 @@
 
 then runs the nightly refresh (``catalog_pagila`` and ``catalog_airflow`` together), then the ETL
 ``pagila_film_revenue`` (whose table Assets make the real scheduler run ``catalog_refresh_assets``),
-waits for each, and prints what the catalog holds (read back from the emulator's REST API) and
-where to look. A DAG is started by unpausing it: with ``catchup=False`` the scheduler runs its
+waits for each, then the catalog-depth DAGs (``sync_descriptions_pagila``, ``profile_pagila``,
+``query_log_pagila``: scripts/demo_depth.py), and prints what the catalog holds (read back from
+the emulator's REST API) and where to look. A DAG is started by unpausing it: with ``catchup=False`` the scheduler runs its
 latest interval at once, and that run is used (a DAG that gets none is triggered by hand). Every ``up`` starts from a fresh ``.demo/`` (run ``down`` first if one is running).
 
 Ports: ``DEMO_AIRFLOW_PORT`` (default 8080 when free, else any free port), ``DEMO_OPENMETADATA_PORT``
@@ -43,6 +44,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scripts import demo_depth  # noqa: E402
 from tests.support.standalone import (  # noqa: E402  (after sys.path)
     Standalone,
     StandaloneError,
@@ -62,7 +64,7 @@ OM_TOKEN = "demo-jwt-not-a-secret"  # the emulator runs without --token: any bea
 NIGHTLY = ("catalog_pagila", "catalog_airflow")
 ETL = "pagila_film_revenue"
 REFRESH = "catalog_refresh_assets"
-DAGS = (*NIGHTLY, ETL, REFRESH)
+DAGS = (*NIGHTLY, ETL, REFRESH, *demo_depth.DAGS)
 
 
 class DemoError(RuntimeError):
@@ -224,6 +226,9 @@ def start_airflow(port: int, om_url: str, cluster) -> Standalone:
         # The ETL's table Assets then name the cluster, which the lineage listener and the
         # asset refresh map back to pagila_postgres.
         "DATAKIT_PAGILA_HOSTPORT": f"{cluster.host}:{cluster.port}",
+        # A local stand-in for the spaCy model en_core_web_md (PII classification), as the emulator
+        # stands in for OpenMetadata: see scripts/demo_depth.py.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), str(demo_depth.STAND_IN), os.environ.get("PYTHONPATH")])),
     })
     standalone = Standalone.start(AIRFLOW_HOME, env, log_path=DEMO / "airflow.log")
     PIDS["airflow"].write_text(str(standalone.pid))
@@ -429,11 +434,18 @@ def cmd_up(_args) -> int:
         INFO.chmod(0o600)
         steps.run("waiting for the DAG processor", wait_for_dags, airflow)
         airflow.unpause(REFRESH)  # Asset-scheduled: runs only when the ETL updates its tables
+        steps.run("SQL outside Airflow (psql: CREATE TABLE AS SELECT, INSERT ... SELECT), for query_log_pagila",
+                  demo_depth.sql_outside_airflow, cluster, say)
         steps.run(f"nightly refresh: {' + '.join(NIGHTLY)}", run_dags, airflow, NIGHTLY)
         etl = steps.run(f"example ETL: {ETL}", run_dags, airflow, (ETL,))[ETL]
         steps.run(f"{REFRESH} (runs queued by the ETL's table Assets)", wait_for_asset_refresh, airflow,
                   etl["dag_run_id"])
+        comment = steps.run(f"a steward describes public.actor in OpenMetadata; {demo_depth.SYNC}",
+                            demo_depth.describe_and_sync, airflow, cluster, om_url, om_get, wait_run, say, OM_TOKEN)
+        steps.run(f"{demo_depth.PROFILE} + {demo_depth.QUERY_LOG} (triggered by hand)",
+                  demo_depth.profile_and_query_log, airflow, wait_run, say)
         summary = catalog_summary(om_url)
+        summary["depth"] = demo_depth.depth_summary(om_url, om_get, om_list, comment)
     except (DemoError, StandaloneError) as exc:
         say(f"\nmake demo failed after {steps.elapsed():.0f} s: {exc}")
         say(f"Logs are in {DEMO}/. Stop what was started with `make demo-stop`.")
@@ -442,6 +454,7 @@ def cmd_up(_args) -> int:
         say(f"\nmake demo interrupted after {steps.elapsed():.0f} s. Stop what was started with `make demo-stop`.")
         return 130
     print_catalog(summary)
+    demo_depth.print_depth(summary["depth"], say)
     print_where(info)
     (DEMO / "catalog.json").write_text(json.dumps(summary, indent=2))
     say(f"\nmake demo: ready in {steps.elapsed():.0f} s (wall time).")
