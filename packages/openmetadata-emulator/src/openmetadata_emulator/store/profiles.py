@@ -82,6 +82,13 @@ def _table(store, *, entity_id: str | None = None, fqn: str | None = None) -> di
         return table
 
 
+def require_columns(names: Any, known: set[str]) -> None:
+    """400 ``Invalid column name <name>`` for the first of ``names`` not in ``known``."""
+    for name in names or []:
+        if name not in known:
+            raise ApiError(400, f"Invalid column name {name}")
+
+
 def _columns(table: dict) -> dict[str, dict]:
     """Column FQN -> column, nested columns included."""
     out: dict[str, dict] = {}
@@ -183,11 +190,7 @@ def put_profiler_config(store, table_id: str, body: Any) -> dict:
     data = depth(store)
     with store.lock:
         table = _table(store, entity_id=table_id)
-        columns = {c["name"] for c in _columns(table).values()}
-        for key in ("excludeColumns",):
-            for name in config.get(key) or []:
-                if name not in columns:
-                    raise ApiError(400, f"Invalid column name {name}")
+        require_columns(config.get("excludeColumns"), {c["name"] for c in _columns(table).values()})
         data.profiler_configs[table["id"]] = config
         return dict(copy.deepcopy(table), tableProfilerConfig=config)
 
@@ -215,10 +218,7 @@ def put_sample_data(store, table_id: str, body: Any) -> dict:
     data = depth(store)
     with store.lock:
         table = _table(store, entity_id=table_id)
-        names = {c["name"] for c in table.get("columns") or []}
-        for name in sample.get("columns") or []:
-            if name not in names:
-                raise ApiError(400, f"Invalid column name {name}")
+        require_columns(sample.get("columns"), {c["name"] for c in table.get("columns") or []})
         data.sample_data[table["id"]] = sample
         return dict(copy.deepcopy(table), sampleData=sample)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import sdk
 from .base import ApiError, now_ms, parse
-from .profiles import _table, depth
+from .profiles import _table, depth, require_columns
 
 
 def checksum(text: str) -> str:
@@ -143,8 +143,7 @@ def add_joins(store, table_id: str, body: Any) -> dict:
         table = _table(store, entity_id=table_id)
         columns = {c["name"] for c in table.get("columns") or []}
         for join in joins.get("columnJoins") or []:
-            if join["columnName"] not in columns:
-                raise ApiError(400, f"Invalid column name {join['columnName']}")
+            require_columns([join["columnName"]], columns)
             for other in join.get("joinedWith") or []:
                 _column_exists(store, other["fullyQualifiedName"])
         for other in joins.get("directTableJoins") or []:
