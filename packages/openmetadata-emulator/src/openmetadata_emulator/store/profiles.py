@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from typing import Any
+from typing import Any, Collection
 
 from .. import sdk
 from .base import ApiError, parse
@@ -82,7 +82,7 @@ def _table(store, *, entity_id: str | None = None, fqn: str | None = None) -> di
         return table
 
 
-def require_columns(names: Any, known: set[str]) -> None:
+def require_columns(names: Any, known: Collection[str]) -> None:
     """400 ``Invalid column name <name>`` for the first of ``names`` not in ``known``."""
     for name in names or []:
         if name not in known:
@@ -117,8 +117,7 @@ def add_table_profile(store, table_id: str, body: Any) -> dict:
         column_rows = []
         for profile in request.get("columnProfile") or []:
             name = profile.get("name")
-            if name not in by_name:
-                raise ApiError(400, f"Invalid column name {name}")
+            require_columns([name], by_name)
             column_rows.append((by_name[name], profile))
         table_profile = request["tableProfile"]
         data.table_profiles[table["id"]][int(table_profile["timestamp"])] = table_profile
