@@ -19,6 +19,7 @@ blueprint twice, and one WARNING names the fix. Standard library only at import.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
@@ -55,20 +56,28 @@ class StockPluginAttribute(Sequence):
 
 
 def _stock_items(attribute: str) -> list[Any]:
+    plugin = _stock_plugin()
+    return list(getattr(plugin, attribute, None) or []) if plugin is not None else []
+
+
+@functools.cache
+def _stock_plugin() -> Any:
+    """The stock ``RestApiPlugin`` class, looked up once for both attributes; None when it must not
+    be served from here (its own entry point is live) or cannot be imported."""
     from include.managed_apis.entry_point import FIX, stock_entry_point_active
 
     if stock_entry_point_active():
         log.warning("openmetadata-managed-apis' own plugin entry point is live, so it registers the managed "
                     "APIs itself and every Airflow process imports the SDK at plugin load. Fix: %s", FIX)
-        return []
+        return None
     try:
         from openmetadata_managed_apis.plugin import RestApiPlugin
     except Exception as exc:  # as with the stock entry point: the API server runs, the APIs are absent
         log.error("OpenMetadata's managed APIs are not served: importing openmetadata_managed_apis failed: "
                   "%s: %s. Fix: install openmetadata-managed-apis matching openmetadata-ingestion "
                   "(constraints.txt)", type(exc).__name__, exc)
-        return []
-    return list(getattr(RestApiPlugin, attribute, None) or [])
+        return None
+    return RestApiPlugin
 
 
 FLASK_BLUEPRINTS = StockPluginAttribute("flask_blueprints")
