@@ -10,7 +10,8 @@ under the database service `mssql_corp`. Runs nightly (`DATAKIT_SCHEDULE_NIGHTLY
 copies from the host into the shared volume (`KRB5CCNAME`, default
 `FILE:/krb5/cache/krb5cc`). The connection has no login and no password.
 
-**Tasks.** `preflight` fails fast with what to do: no ticket cache (is the sidecar
+**Tasks.** `wait_for_depth` waits while `profile_mssql` or `query_log_mssql` is working
+(never refresh a source while it is profiled). `preflight` fails fast with what to do: no ticket cache (is the sidecar
 running?), cache unreadable (mode/owner needed), ticket expired or expiring soon
 (run `kinit` on the host), ODBC driver not registered (lists the registered ones),
 SQL Server host:port unreachable. Then `ingest_metadata` runs the workflow.

@@ -7,7 +7,8 @@ through the OpenMetadata ingestion SDK and upserts it into OpenMetadata under th
 database service **`pagila_postgres`**. Tables dropped in PostgreSQL are
 soft-deleted in the catalog. Runs nightly (02:00, `DATAKIT_SCHEDULE_NIGHTLY`).
 
-**Tasks.** `preflight` checks, in seconds, that the trigger params are valid,
+**Tasks.** `wait_for_depth` waits while `profile_pagila` or `query_log_pagila` is working
+(never refresh a source while it is profiled), then `preflight` checks, in seconds, that the trigger params are valid,
 that OpenMetadata answers with a compatible version and accepts the token, and
 that PostgreSQL accepts the login; `ingest_metadata` then runs the workflow and
 pushes a summary (records, warnings, errors per step) to XCom.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from include.catalog.exclusive import DEPTH_DAGS, WAIT_POKE_SECONDS, WAIT_TIMEOUT, wait_for_depth
 from include.catalog.schedules import nightly_cron, schedule_timezone, scope_param
 from include.incremental.airflow_tasks import (finalize_task, ingest_task, mode_param, preflight_task, shard_list,
                                                   shard_task)
@@ -59,6 +60,9 @@ def catalog_dag_kwargs(*, doc_md: str, extra_tags: tuple[str, ...] = (), schedul
 def database_catalog_tasks(*, kind: str, conn_id: str):
     """``preflight >> ingest_metadata`` for one database source, inside the current DAG.
 
+    A catalog DAG with depth DAGs (``include.catalog.exclusive.DEPTH_DAGS``) starts with
+    ``wait_for_depth``: it never refreshes while the source is profiled or its query log read.
+
     Both read the run's ``scope``: ``full`` (nightly, manual) or ``critical`` (the critical
     subset of the schedule config, triggered by ``catalog_critical_refresh``), and ``mode``
     (``auto``, ``full``, ``incremental``: ``include.incremental``). With ``DATAKIT_OBJECTS_PER_SHARD``
@@ -80,6 +84,14 @@ def database_catalog_tasks(*, kind: str, conn_id: str):
         op_kwargs={"kind": kind, "conn_id": conn_id},
     )
     check >> ingest
+    if check.dag_id in DEPTH_DAGS:
+        from airflow.providers.standard.sensors.python import PythonSensor
+
+        # Never while the source is profiled or its query log read (include/catalog/exclusive.py).
+        wait = PythonSensor(task_id="wait_for_depth", python_callable=wait_for_depth,
+                            op_kwargs={"catalog_dag_id": check.dag_id}, mode="reschedule",
+                            poke_interval=WAIT_POKE_SECONDS, timeout=WAIT_TIMEOUT.total_seconds())
+        wait >> check
     if get_settings().refresh.objects_per_shard > 0:
         # Airflow maps only over a task's return value: ``shard_list`` returns what ingest_metadata pushed.
         listed = PythonOperator(task_id="shard_list", python_callable=shard_list, retries=0)

@@ -6,25 +6,23 @@ Imported at parse time: standard library, ``airflow.sdk`` and the datakit's ligh
 each DAG is scheduled on its own cron (below, one place) and starts with ``wait_for_catalog``,
 a sensor (reschedule mode: it holds no worker slot while waiting) that passes once the
 source's catalog DAG has no queued or running run and, for a scheduled run, that night's
-nightly run has succeeded. A manual run only waits for a running catalog run to end.
+nightly run has succeeded. A manual run only waits for a running catalog run to end. The catalog DAG, in turn, starts with
+``wait_for_depth`` (``include.catalog.exclusive``): it waits while a depth DAG's work task runs.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any, Callable
 
 from include.catalog.dag_defaults import default_args, start_date
+from include.catalog.exclusive import WAIT_POKE_SECONDS, WAIT_TIMEOUT
 from include.errors import ConfigError
 from include.settings import get_settings
 
 # Cron of each depth DAG (timezone: DATAKIT_SCHEDULE_TIMEZONE), overridable by environment.
 SCHEDULE_ENV = {"profile": ("DATAKIT_SCHEDULE_PROFILE", "30 2 * * *"),
                 "query_log": ("DATAKIT_SCHEDULE_QUERY_LOG", "30 2 * * *")}
-# How long the sensor waits for the nightly catalog run before the run fails (and alerts).
-WAIT_TIMEOUT = timedelta(hours=6)
-WAIT_POKE_SECONDS = 300
 
 
 def depth_cron(which: str) -> str:

@@ -81,7 +81,7 @@ def test_tags_retries_and_docs(parsed):
 def test_catalog_pagila_shape(parsed):
     dag = parsed["dags"]["catalog_pagila"]
     assert dag["max_active_runs"] == 1
-    assert set(dag["retries"]) == {"preflight", "ingest_metadata"}
+    assert set(dag["retries"]) == {"wait_for_depth", "preflight", "ingest_metadata"}
 
 
 def test_catalog_pagila_schedule_and_params():
@@ -94,6 +94,7 @@ def test_catalog_pagila_schedule_and_params():
     assert dag.params["scope"] == "full"
     assert dag.default_args["retry_exponential_backoff"] is True
     assert dag.task_dict["ingest_metadata"].upstream_task_ids == {"preflight"}
+    assert dag.task_dict["preflight"].upstream_task_ids == {"wait_for_depth"}  # include/catalog/exclusive.py
 
 
 def test_schedule_comes_from_settings(monkeypatch):

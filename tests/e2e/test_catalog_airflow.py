@@ -161,7 +161,7 @@ def test_catalog_airflow_end_to_end(airflow_db, pagila_db, om_connection, monkey
     assert ok.state == "success", ok.task_states
     bad = run_dag("catalog_pagila", conf={"schema_filter": ["("]})
     assert bad.state == "failed", bad.task_states
-    assert bad.task_states == {"preflight": "failed", "ingest_metadata": "upstream_failed"}
+    assert bad.task_states == {"wait_for_depth": "success", "preflight": "failed", "ingest_metadata": "upstream_failed"}
 
     # How Airflow 3 serializes om_table xlets: str(obj) (its default serialization), i.e.
     # the JSON string the SDK's OMEntity produces; the key is "inlets" (not "_inlets").
@@ -218,7 +218,8 @@ def test_catalog_airflow_end_to_end(airflow_db, pagila_db, om_connection, monkey
     assert "AirflowTags.pagila" in {t["tagFQN"] for t in pagila["tags"]}
     assert pagila["owners"] == []  # its owner "data-platform" is no OpenMetadata user or team here
     tasks = {t["name"]: t for t in pagila["tasks"]}
-    assert set(tasks) == {"preflight", "ingest_metadata"}
+    assert set(tasks) == {"wait_for_depth", "preflight", "ingest_metadata"}
+    assert tasks["wait_for_depth"]["downstreamTasks"] == ["preflight"]
     assert tasks["preflight"]["downstreamTasks"] == ["ingest_metadata"]
     assert tasks["ingest_metadata"]["downstreamTasks"] == []
     assert tasks["preflight"]["taskType"] == "PythonOperator"
@@ -260,8 +261,8 @@ def test_catalog_airflow_end_to_end(airflow_db, pagila_db, om_connection, monkey
     again = {p["name"]: p["id"] for p in catalog.list_all("pipelines", service=SERVICE)}
     assert again == ids  # same pipelines, same ids
     assert statuses_of(catalog, f"{SERVICE}.catalog_pagila") == [
-        ("Failed", {"preflight": "Failed", "ingest_metadata": "Failed"}),
-        ("Successful", {"preflight": "Successful", "ingest_metadata": "Successful"}),
+        ("Failed", {"wait_for_depth": "Successful", "preflight": "Failed", "ingest_metadata": "Failed"}),
+        ("Successful", {"wait_for_depth": "Successful", "preflight": "Successful", "ingest_metadata": "Successful"}),
     ]
     # catalog_airflow's own first run (leg 1) was in the copied DB.
     assert statuses_of(catalog, f"{SERVICE}.catalog_airflow") == [

@@ -41,7 +41,7 @@ def test_unreachable_server_fails_the_dag_fast_naming_host_and_port(mssql_env, a
     result = run_dag("catalog_mssql")
     elapsed = time.monotonic() - started
     assert result.state == "failed"
-    assert result.task_states == {"preflight": "failed", "ingest_metadata": "upstream_failed"}
+    assert result.task_states == {"wait_for_depth": "success", "preflight": "failed", "ingest_metadata": "upstream_failed"}
     assert elapsed < 60, f"took {elapsed:.1f} s"
     out = capfd.readouterr()
     assert f"Cannot reach SQL Server at 127.0.0.1:{port} over TCP: Connection refused" in out.out + out.err

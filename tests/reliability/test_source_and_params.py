@@ -74,7 +74,7 @@ def test_bad_trigger_params_are_rejected_before_any_work(conf, param, problem, a
 
     result = no_task_retries("catalog_pagila", conf=conf)
     assert result.state == "failed"
-    assert result.task_states == {"preflight": "failed", "ingest_metadata": "upstream_failed"}
+    assert result.task_states == {"wait_for_depth": "success", "preflight": "failed", "ingest_metadata": "upstream_failed"}
     assert om_connection.requests_log == [], "not one request reached OpenMetadata"
     out, err = capfd.readouterr()
     assert f"ConfigError: {expected}" in out + err, "the task log names the param"
