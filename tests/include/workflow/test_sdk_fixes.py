@@ -75,3 +75,43 @@ def test_postgres_fixes_same_answers_fewer_catalog_queries(pagila_db):
         assert len(sdk_queries) == 1  # only for payment; the partitioned set was read once
     finally:
         engine.dispose()
+
+
+def test_the_profilers_full_gc_runs_at_most_once_per_interval(monkeypatch):
+    """Fix 4: the SDK's profiler interface calls gc.collect() after every metric; it now gets a
+    gc whose collect() runs a full pass at most every FULL_GC_EVERY_SECONDS, the rest unchanged."""
+    import gc
+
+    from metadata.profiler.interface.sqlalchemy import profiler_interface
+
+    from include.workflow import sdk_fixes
+
+    monkeypatch.setattr(profiler_interface, "gc", gc)
+    sdk_fixes.apply("postgres")  # not a profiler workflow: left alone
+    assert profiler_interface.gc is gc
+    sdk_fixes.apply("postgres", "profiler")
+    throttled = profiler_interface.gc
+    assert isinstance(throttled, sdk_fixes.ThrottledGc)
+    sdk_fixes.apply("mssql", "profiler")  # idempotent: not wrapped twice
+    assert profiler_interface.gc is throttled
+    assert throttled.isenabled() is gc.isenabled() and throttled.get_threshold() == gc.get_threshold()
+
+    passes = []
+    monkeypatch.setattr(throttled, "_module", type("FakeGc", (), {"collect": staticmethod(
+        lambda generation=2: passes.append(generation) or 0)}))
+    for _ in range(500):  # one table's worth of metrics and more, within the interval
+        throttled.collect()
+    assert passes == [2] and throttled.skipped == 499
+    throttled._next = 0.0  # the interval has passed
+    throttled.collect()
+    assert passes == [2, 2]
+
+
+def test_the_gc_fix_leaves_an_sdk_that_changed_alone(monkeypatch):
+    from metadata.profiler.interface.sqlalchemy import profiler_interface
+
+    from include.workflow import sdk_fixes
+
+    monkeypatch.delattr(profiler_interface, "gc")
+    sdk_fixes.apply(None, "profiler")  # nothing to fix: no error
+    assert not hasattr(profiler_interface, "gc")
