@@ -34,7 +34,7 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-"))
 
 REPO = Path(__file__).resolve().parents[1]
 CONN = "bench_pg"
-SOURCES = {f"src_{i}": [f"id"] + [f"c{j}" for j in range(12)] for i in range(8)}
+SOURCES = {f"src_{i}": ["id"] + [f"c{j}" for j in range(12)] for i in range(8)}
 PAGILA = {"film": ["film_id", "title"], "inventory": ["inventory_id", "film_id"],
           "rental": ["rental_id", "inventory_id"], "payment": ["payment_id", "rental_id", "amount"]}
 
@@ -43,9 +43,9 @@ def long_statement() -> str:
     """~200 lines: 4 CTEs, 8 joined tables, 60 target columns."""
     lines = ["WITH"]
     for i in range(4):
-        lines += [f"  agg_{i} AS (", f"    SELECT s.id,"]
+        lines += [f"  agg_{i} AS (", "    SELECT s.id,"]
         lines += [f"           sum(s.c{j}) AS t{j}," for j in range(11)]
-        lines += [f"           max(s.c11) AS t11", f"    FROM public.src_{i} s", "    GROUP BY s.id",
+        lines += ["           max(s.c11) AS t11", f"    FROM public.src_{i} s", "    GROUP BY s.id",
                   f"  ){',' if i < 3 else ''}"]
     targets = [f"col_{k}" for k in range(60)]
     lines += ["INSERT INTO analytics.wide (", *[f"    {t}," for t in targets[:-1]], f"    {targets[-1]}", ")", "SELECT"]

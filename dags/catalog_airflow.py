@@ -31,7 +31,7 @@ from airflow.sdk import DAG
 
 from include.catalog.dag_defaults import catalog_dag_kwargs
 from include.settings import get_settings
-from include.sources.airflow import airflow_catalog_tasks
+from include.sources.airflow_tasks import airflow_catalog_tasks
 
 # The database params (schema_filter, ...) mean nothing for pipelines: no params.
 kwargs = {**catalog_dag_kwargs(doc_md=__doc__, extra_tags=("airflow", "pipelines")), "params": {}}

@@ -213,7 +213,8 @@ def check_airflow_db_row(conn_id: str, timeout: float) -> CheckRow:
     target = conn.host if (conn.conn_type or "") == "sqlite" else _where(conn, 5432)
 
     def probe() -> str:
-        from include.sources.airflow import airflow_db_from_connection, check_metadata_db
+        from include.sources.airflow import airflow_db_from_connection
+        from include.sources.airflow_db import check_metadata_db
 
         found = check_metadata_db(airflow_db_from_connection(conn), timeout=timeout)
         version = f" {found['version']}" if found.get("version") else ""

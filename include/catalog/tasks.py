@@ -57,9 +57,10 @@ def _mssql() -> SourceKind:
 
 def _airflow() -> SourceKind:
     from include.sources import airflow
+    from include.sources.airflow_db import check_metadata_db
 
     def check(source) -> dict[str, Any]:
-        found = airflow.check_metadata_db(source, timeout=get_settings().client.preflight_timeout)
+        found = check_metadata_db(source, timeout=get_settings().client.preflight_timeout)
         log.info("Airflow metadata DB at %s reachable, %s DAGs", source.where, found["dags"])
         return found
 

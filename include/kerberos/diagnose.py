@@ -32,11 +32,11 @@ from typing import Any
 
 from include.errors import PreflightError
 from include.kerberos.ccache import CCacheError, klist_valid, resolve_ccache_name
+from include.kerberos.krb5_conf import check_krb5_conf
 from include.kerberos.preflight import (
     DEFAULT_MSSQL_PORT,
     DEFAULT_ODBC_DRIVER,
     KerberosSettings,
-    check_krb5_conf,
     check_odbc_driver,
     check_tcp,
     check_ticket,

@@ -71,7 +71,9 @@ Request bodies under ``/pluginsv2`` are read (at most 10 MiB, else 413; multipar
 state-changing calls at INFO.
 
 Import cost: standard library only at module level (plugins load in every Airflow component);
-Airflow's API-server modules are imported on the first guarded request.
+Airflow's API-server modules are imported on the first guarded request. How the request is read
+(its path, the endpoint, every DAG id it names, headers, the cookie):
+``include/managed_apis/request_parts.py``.
 """
 
 from __future__ import annotations
@@ -82,32 +84,26 @@ import hmac
 import inspect
 import json
 import logging
-import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qsl
+
+from include.managed_apis.request_parts import Scope, dag_ids_of, endpoint_of, is_canonical, is_guarded, route_path
+from include.managed_apis.request_parts import cookie as request_cookie
+from include.managed_apis.request_parts import header as request_header
 
 log = logging.getLogger("datakit.managed_apis_guard")
 
-MOUNT = "/pluginsv2"
 # REST_API_ENDPOINT of openmetadata_managed_apis.api.config (v2 on Airflow 3, v1 on Airflow 2).
-API_PREFIXES = ("/api/v2/openmetadata", "/api/v1/openmetadata")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 BASIC_CACHE_SECONDS = 60.0
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 COOKIE_NAME = "_token"  # airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN
 
-Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def clean_dag_id(raw: Any) -> str:
-    """``openmetadata_managed_apis.api.utils.clean_dag_id``: the DAG id the stock routes act on."""
-    return re.sub("[^0-9a-zA-Z-_]+", "_", str(raw))
 
 
 @dataclass(frozen=True)
@@ -148,90 +144,6 @@ class Denied(Exception):
         self.status = status
         self.reason = reason
         self.user = user
-
-
-# ---------------------------------------------------------------------------- paths
-
-
-def route_path(scope: Scope) -> str:
-    """The path below the app's root path, as Starlette routes it."""
-    path = scope.get("path") or "/"
-    root = scope.get("root_path") or ""
-    if root and path.startswith(root):
-        path = path[len(root):] or "/"
-    return path
-
-
-def is_guarded(path: str) -> bool:
-    """True for anything Starlette could route to the ``/pluginsv2`` mount (and look-alikes)."""
-    collapsed = re.sub(r"/{2,}", "/", path).lower()
-    return collapsed == MOUNT or collapsed.startswith(MOUNT + "/")
-
-
-def is_canonical(path: str) -> bool:
-    if "//" in path or "\\" in path or "%" in path or "\x00" in path:
-        return False
-    return not any(segment in (".", "..") for segment in path.split("/"))
-
-
-def endpoint_of(path: str) -> str | None:
-    """The managed-API endpoint name (``trigger``), ``""`` for the API root, None when not the API."""
-    rest = path[len(MOUNT):].lower()
-    for prefix in API_PREFIXES:
-        if rest == prefix or rest.startswith(prefix + "/"):
-            return rest[len(prefix):].strip("/")
-    return None
-
-
-# ---------------------------------------------------------------------------- request parts
-
-
-class _Pairs(dict):
-    """A JSON object that remembers every (key, value), duplicates included."""
-
-    def __init__(self, pairs):
-        super().__init__(pairs)
-        self.pairs = list(pairs)
-
-
-def dag_ids_of(query_string: bytes, content_type: str, body: bytes, json_keys: tuple[str, ...]) -> list[str]:
-    """Every DAG id the request names, in each place a stock route may read it, cleaned."""
-    raw: list[Any] = [v for k, v in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
-                      if k == "dag_id"]
-    mimetype = content_type.split(";", 1)[0].strip().lower()
-    if body:
-        if mimetype == "application/x-www-form-urlencoded":
-            raw += [v for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-                    if k == "dag_id"]
-        else:  # Flask's get_json() parses JSON bodies; try every other body as JSON too
-            try:
-                document = json.loads(body, object_pairs_hook=_Pairs)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                document = None
-            if isinstance(document, _Pairs):
-                raw += [v for k, v in document.pairs if k in json_keys]
-    return sorted({clean_dag_id(v) for v in raw if v not in (None, "")})
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers") or ():
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _cookie(scope: Scope, name: str) -> str | None:
-    from http.cookies import CookieError, SimpleCookie
-
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(raw)
-    except CookieError:
-        return None
-    return jar[name].value if name in jar else None
 
 
 # ---------------------------------------------------------------------------- the middleware
@@ -290,7 +202,7 @@ class ManagedApisGuard:
     async def _check(self, scope: Scope, path: str, method: str, body: bytes) -> str:
         if not is_canonical(path):
             raise Denied(400, "non-canonical path")
-        content_type = _header(scope, b"content-type") or ""
+        content_type = request_header(scope, b"content-type") or ""
         if content_type.lower().startswith("multipart/"):
             raise Denied(415, "multipart bodies are not accepted here")
         auth_manager = self._get_auth_manager(scope)
@@ -324,7 +236,7 @@ class ManagedApisGuard:
         return manager
 
     async def _authenticate(self, scope: Scope, method: str, auth_manager) -> Any:
-        header = _header(scope, b"authorization")
+        header = request_header(scope, b"authorization")
         if header:
             scheme, _, credentials = header.strip().partition(" ")
             credentials = credentials.strip()
@@ -334,7 +246,7 @@ class ManagedApisGuard:
                 return await self._user_from_basic(scope, auth_manager, credentials)
             raise Denied(401, "unsupported Authorization header (use Bearer <token> or Basic)")
         if method in SAFE_METHODS:
-            cookie = _cookie(scope, COOKIE_NAME)
+            cookie = request_cookie(scope, COOKIE_NAME)
             if cookie:
                 return await self._user_from_token(auth_manager, cookie)
         raise Denied(401, "not authenticated")

@@ -18,6 +18,9 @@ metadata database (tables ``serialized_dag``, ``dag``, ``dag_tag``, ``dag_run``,
   ``serialized_dag`` rows and only flags it ``dag.is_stale``, which the SDK (2.0.6) does not
   read; ``ingest_task`` therefore excludes stale DAGs explicitly (see ``stale_dag_ids``).
 
+The metadata-DB reads of the preflight and of stale DAGs are in ``include.sources.airflow_db``,
+the task callables and tasks of ``catalog_airflow`` in ``include.sources.airflow_tasks``.
+
 The service name defaults to the lineage listener's ``pipeline_service``
 (``airflow_openmetadata_lineage.LineageConfig``, default ``datakit_airflow``): the listener and this
 connector describe the same DAGs, so they must write to the same pipelines.
@@ -66,24 +69,19 @@ Nothing here imports the SDK at module level (the DAG file imports this module).
 
 from __future__ import annotations
 
-import logging
-from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from include.connections import as_bool, extra_of, extra_patterns, pg_sslmode, required
-from include.errors import ConfigError, PreflightError
+from include.errors import ConfigError
 from include.sources.common import _patterns, build_workflow_config
 
-log = logging.getLogger(__name__)
 
 SOURCE_TYPE = "airflow"
 DEFAULT_BASE_URL = "http://localhost:8080"
 _DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 _CONN_TYPES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
-# Tables the SDK's connector reads; without them this is not an Airflow metadata DB.
-AIRFLOW_TABLES = ("dag", "serialized_dag")
 # openmetadata-ingestion 2.0.6, AirflowSource.get_pipeline_status: it selects
 # ``column("logical_date")`` untyped, so SQLite returns text, and datetime_to_ts(text) fails
 # for every DAG with a run (PostgreSQL and MySQL drivers return datetimes: no problem).
@@ -369,218 +367,3 @@ def build_airflow_workflow(
         source_config=options.to_sdk(),
         server=server,
     )
-
-
-# ---------------------------------------------------------------------------- preflight
-
-
-def check_sqlite_metadata_db(source: AirflowMetadataDb) -> dict[str, Any]:
-    """The SQLite file exists and holds Airflow's tables; a ``PreflightError`` says what to fix."""
-    import sqlite3
-
-    path = Path(source.path)
-    if not path.is_file():
-        raise PreflightError(
-            f"{source.conn_id}: the SQLite file {path} does not exist. Fix: set Host of the Airflow "
-            f"connection {source.conn_id!r} to the file of [database] sql_alchemy_conn"
-        )
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
-            names = {row[0] for row in db.execute("select name from sqlite_master where type = 'table'")}
-            dags = db.execute("select count(*) from dag").fetchone()[0] if "dag" in names else 0
-    except sqlite3.Error as exc:
-        raise PreflightError(
-            f"{source.conn_id}: cannot read the SQLite file {path}: {exc}. Fix: check that it is an "
-            f"SQLite database readable by the Airflow user"
-        ) from None
-    missing = [t for t in AIRFLOW_TABLES if t not in names]
-    if missing:
-        raise PreflightError(
-            f"{source.conn_id}: {path} is not an Airflow metadata database (no table {', '.join(missing)}). "
-            f"Fix: point the connection at the file of [database] sql_alchemy_conn, migrated (airflow db migrate)"
-        )
-    return {"dags": int(dags)}
-
-
-def _check_postgres_tables(source: AirflowMetadataDb, timeout: float) -> dict[str, Any]:
-    import psycopg2
-
-    with psycopg2.connect(host=source.host, port=source.port, dbname=source.database, user=source.username,
-                          password=source.password, sslmode=source.sslmode, connect_timeout=max(1, int(timeout)),
-                          application_name="datakit-preflight") as connection, connection.cursor() as cursor:
-        cursor.execute("select table_name from information_schema.tables where table_name = any(%s)",
-                       (list(AIRFLOW_TABLES),))
-        names = {row[0] for row in cursor.fetchall()}
-        dags = 0
-        if "dag" in names:
-            cursor.execute("select count(*) from dag")
-            dags = cursor.fetchone()[0]
-    connection.close()
-    return {"names": names, "dags": int(dags)}
-
-
-def _check_mysql(source: AirflowMetadataDb, timeout: float) -> dict[str, Any]:
-    import pymysql
-
-    try:
-        connection = pymysql.connect(host=source.host, port=source.port, user=source.username,
-                                     password=source.password or "", database=source.database,
-                                     connect_timeout=max(1, int(timeout)))
-    except pymysql.err.MySQLError as exc:
-        raise PreflightError(
-            f"{source.conn_id}: cannot connect to MySQL at {source.where}: {exc}. Fix: check that MySQL runs "
-            f"and Host/Port/Login/Password/Schema of {source.conn_id!r}"
-        ) from None
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("select version()")
-            version = cursor.fetchone()[0]
-            cursor.execute("select table_name from information_schema.tables where table_schema = %s",
-                           (source.database,))
-            names = {row[0] for row in cursor.fetchall()}
-            dags = 0
-            if "dag" in names:
-                cursor.execute("select count(*) from dag")
-                dags = cursor.fetchone()[0]
-    finally:
-        connection.close()
-    return {"version": version, "names": names, "dags": int(dags)}
-
-
-def check_metadata_db(source: AirflowMetadataDb, timeout: float = 5.0) -> dict[str, Any]:
-    """The metadata DB is reachable and is Airflow's; returns what the preflight logs and pushes."""
-    if source.backend == "sqlite":
-        found = check_sqlite_metadata_db(source)
-        return {"where": source.where, "backend": "sqlite", **found}
-    if source.backend == "postgres":
-        from include.sources.postgres import check_postgres_reachable
-
-        version = check_postgres_reachable(source.postgres_source(), timeout=timeout)
-        found = _check_postgres_tables(source, timeout)
-    else:
-        found = _check_mysql(source, timeout)
-        version = found.pop("version")
-    missing = [t for t in AIRFLOW_TABLES if t not in found["names"]]
-    if missing:
-        raise PreflightError(
-            f"{source.conn_id}: database {source.database!r} at {source.host}:{source.port} has no table "
-            f"{', '.join(missing)}: it is not Airflow's metadata database. Fix: set Schema of "
-            f"{source.conn_id!r} to the database of [database] sql_alchemy_conn (postgres under astro dev start)"
-        )
-    return {"where": source.where, "backend": source.backend, "version": version, "dags": found["dags"]}
-
-
-# ---------------------------------------------------------------------------- stale DAGs
-
-
-def _rows(source: AirflowMetadataDb, sql: str, timeout: float = 5.0) -> list[tuple]:
-    """Rows of one read-only query on the metadata DB (no SDK, no Airflow ORM)."""
-    if source.backend == "sqlite":
-        import sqlite3
-
-        with sqlite3.connect(f"file:{source.path}?mode=ro", uri=True, timeout=timeout) as db:
-            return list(db.execute(sql))
-    if source.backend == "postgres":
-        import psycopg2
-
-        connection = psycopg2.connect(host=source.host, port=source.port, dbname=source.database,
-                                      user=source.username, password=source.password, sslmode=source.sslmode,
-                                      connect_timeout=max(1, int(timeout)), application_name="datakit")
-    else:
-        import pymysql
-
-        connection = pymysql.connect(host=source.host, port=source.port, user=source.username,
-                                     password=source.password or "", database=source.database,
-                                     connect_timeout=max(1, int(timeout)))
-    with closing(connection), connection.cursor() as cursor:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-
-
-def stale_dag_ids(source: AirflowMetadataDb, timeout: float = 5.0) -> list[str]:
-    """DAGs whose files are gone (``dag.is_stale``), which the SDK would still ingest.
-
-    Airflow 3 keeps a deleted DAG's ``serialized_dag`` rows and only flags the DAG stale;
-    the SDK (2.0.6) lists ``serialized_dag`` without looking at that flag, so a deleted DAG
-    would stay in the catalog and ``markDeletedPipelines`` would never remove it.
-    Excluding them makes the SDK soft-delete their pipelines. On a DB without the
-    column (Airflow 2) this returns nothing and says so.
-    """
-    try:
-        return sorted(row[0] for row in _rows(source, "select dag_id from dag where is_stale", timeout))
-    except Exception as exc:  # not worth failing the ingestion: the SDK's own listing still runs
-        log.warning("%s: could not list stale DAGs (%s: %s); deleted DAGs stay in the catalog",
-                    source.conn_id, exc.__class__.__name__, str(exc).splitlines()[0] if str(exc) else "")
-        return []
-
-
-# ---------------------------------------------------------------------------- task callables
-
-
-def reject_trigger_conf(dag_run: Any, dag_id: str = "catalog_airflow") -> None:
-    """This DAG takes no trigger configuration: the database params of the other DAGs do not apply."""
-    conf = (getattr(dag_run, "conf", None) or {}) if dag_run is not None else {}
-    if conf:
-        key = sorted(conf)[0]
-        raise ConfigError(
-            f"params.{key}",
-            f"{getattr(dag_run, 'dag_id', None) or dag_id} takes no trigger configuration (got {sorted(conf)})",
-            "trigger it without configuration; DAG filters and the number of run statuses are extras of "
-            "the airflow_metadata_db connection (pipeline_filter, pipeline_exclude, number_of_status)",
-        )
-
-
-def preflight_task(conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
-                   openmetadata_conn_id: str | None = None) -> dict[str, Any]:
-    """``preflight`` of ``catalog_airflow``: no trigger conf, OpenMetadata, the metadata DB."""
-    from include.catalog import tasks
-
-    reject_trigger_conf(dag_run)
-    return tasks.preflight(SOURCE_TYPE, conn_id, params=params, dag_run=dag_run,
-                           openmetadata_conn_id=openmetadata_conn_id)
-
-
-def ingest_task(conn_id: str, params: Mapping[str, Any] | None = None, dag_run: Any = None,
-                openmetadata_conn_id: str | None = None, service_name: str | None = None) -> dict[str, Any]:
-    """``ingest_metadata`` of ``catalog_airflow``: the SDK's Airflow connector into the pipeline service."""
-    from include.catalog import tasks
-    from include.connections import get_connection
-    from include.settings import get_settings
-
-    reject_trigger_conf(dag_run)
-    source = airflow_db_from_connection(get_connection(conn_id))
-    stale = stale_dag_ids(source, timeout=get_settings().client.preflight_timeout)
-    if stale:
-        log.info("%d DAG(s) whose files are gone are excluded, so their pipelines are soft-deleted: %s",
-                 len(stale), ", ".join(stale))
-    summary = tasks.ingest(SOURCE_TYPE, conn_id, params=params, dag_run=dag_run,
-                           openmetadata_conn_id=openmetadata_conn_id,
-                           service_name=service_name or default_service_name(),
-                           options=source.options.excluding(stale))
-    summary["stale_dags"] = stale
-    return summary
-
-
-def airflow_catalog_tasks(*, conn_id: str):
-    """``preflight >> ingest_metadata`` for this Airflow's DAGs, inside the current DAG.
-
-    The pipeline kind's counterpart of ``include.catalog.dag_defaults.database_catalog_tasks``:
-    same task ids and retries, but callables that refuse trigger configuration and
-    report the pipeline service (not the connection id) as the service.
-    """
-    from airflow.providers.standard.operators.python import PythonOperator
-
-    check = PythonOperator(
-        task_id="preflight",
-        python_callable=preflight_task,
-        op_kwargs={"conn_id": conn_id},
-        # A failed preflight is an answer (what to fix), not a flake: no retries.
-        retries=0,
-    )
-    ingest = PythonOperator(
-        task_id="ingest_metadata",
-        python_callable=ingest_task,
-        op_kwargs={"conn_id": conn_id},
-    )
-    check >> ingest
-    return check, ingest

@@ -12,12 +12,11 @@ import pytest
 
 from include.errors import ConfigError, PreflightError
 from include.kerberos.ccache import read_ccache
+from include.kerberos.krb5_conf import check_krb5_conf, read_krb5_conf
 from include.kerberos.preflight import (
     KerberosSettings,
-    check_krb5_conf,
     check_ticket,
     format_utc,
-    read_krb5_conf,
 )
 from tests.kerberos.helpers import NOBODY, REALM, SERVICE, Kdc, run_as_nobody
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from include.managed_apis import guard
+from include.managed_apis import guard, request_parts
 
 API = "/pluginsv2/api/v2/openmetadata"
 
@@ -146,7 +146,7 @@ def test_dag_ids_are_cleaned_like_the_stock_routes():
     body = source[source.index("def clean_dag_id("):]
     stock_pattern, replacement = re.search(r're\.sub\("([^"]+)", "([^"]*)", raw_dag_id\)', body).groups()
     for raw in ("catalog_pagila", "a.b", "x/../y", "secret dag", "secret.dag", "ünï", "a-b_c", "1;drop"):
-        assert guard.clean_dag_id(raw) == re.sub(stock_pattern, replacement, raw)
+        assert request_parts.clean_dag_id(raw) == re.sub(stock_pattern, replacement, raw)
 
 
 @pytest.mark.parametrize("path,guarded", [
@@ -155,16 +155,16 @@ def test_dag_ids_are_cleaned_like_the_stock_routes():
     ("/api/v2/dags", False), ("/pluginsv2x", False), ("/ui/dags", False), ("/", False),
 ])
 def test_what_is_guarded(path, guarded):
-    assert guard.is_guarded(path) is guarded
+    assert request_parts.is_guarded(path) is guarded
 
 
 def test_endpoint_names_and_canonical_paths():
-    assert guard.endpoint_of(f"{API}/trigger") == "trigger"
-    assert guard.endpoint_of(f"{API}/trigger/") == "trigger"
-    assert guard.endpoint_of("/pluginsv2/API/V2/OpenMetadata/Trigger") == "trigger"
-    assert guard.endpoint_of("/pluginsv2/restapiview/") is None
+    assert request_parts.endpoint_of(f"{API}/trigger") == "trigger"
+    assert request_parts.endpoint_of(f"{API}/trigger/") == "trigger"
+    assert request_parts.endpoint_of("/pluginsv2/API/V2/OpenMetadata/Trigger") == "trigger"
+    assert request_parts.endpoint_of("/pluginsv2/restapiview/") is None
     for bad in (f"{API}//trigger", f"{API}/./trigger", f"/pluginsv2/x/..{API}/trigger", f"{API}/trig%67er"):
-        assert not guard.is_canonical(bad)
+        assert not request_parts.is_canonical(bad)
 
 
 def test_no_credentials_is_401_for_every_endpoint_and_nothing_reaches_the_app():

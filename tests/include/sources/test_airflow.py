@@ -12,6 +12,8 @@ from airflow.sdk.definitions.connection import Connection
 from include.errors import ConfigError, PreflightError
 from include.openmetadata.server import server_from_connection
 from include.sources import airflow as af
+from include.sources import airflow_db as af_db
+from include.sources import airflow_tasks as af_tasks
 from include.sources.common import options_with_params
 
 SERVER = server_from_connection(
@@ -245,10 +247,10 @@ def test_empty_params_and_conf_pass_the_generic_param_check():
 
 
 def test_trigger_conf_is_refused_by_name():
-    af.reject_trigger_conf(SimpleNamespace(conf={}, dag_id="catalog_airflow"))
-    af.reject_trigger_conf(None)
+    af_tasks.reject_trigger_conf(SimpleNamespace(conf={}, dag_id="catalog_airflow"))
+    af_tasks.reject_trigger_conf(None)
     with pytest.raises(ConfigError) as info:
-        af.reject_trigger_conf(SimpleNamespace(conf={"schema_filter": ["^public$"]}, dag_id="catalog_airflow"))
+        af_tasks.reject_trigger_conf(SimpleNamespace(conf={"schema_filter": ["^public$"]}, dag_id="catalog_airflow"))
     assert info.value.field == "params.schema_filter"
     assert "catalog_airflow takes no trigger configuration" in info.value.problem
     assert "number_of_status" in info.value.fix
@@ -277,24 +279,24 @@ def make_sqlite(path, tables=("dag", "serialized_dag"), dags=2):
 
 def test_sqlite_preflight_ok(tmp_path):
     source = af.airflow_db_from_connection(sqlite_conn(make_sqlite(tmp_path / "airflow.db")))
-    assert af.check_metadata_db(source) == {"where": source.where, "backend": "sqlite", "dags": 2}
+    assert af_db.check_metadata_db(source) == {"where": source.where, "backend": "sqlite", "dags": 2}
 
 
 def test_sqlite_preflight_missing_file(tmp_path):
     source = af.airflow_db_from_connection(sqlite_conn(tmp_path / "nope.db"))
     with pytest.raises(PreflightError, match=r"airflow_metadata_db: the SQLite file .*nope.db does not exist"):
-        af.check_metadata_db(source)
+        af_db.check_metadata_db(source)
     assert not (tmp_path / "nope.db").exists()  # read-only: the check never creates it
 
 
 def test_sqlite_preflight_not_an_airflow_db(tmp_path):
     source = af.airflow_db_from_connection(sqlite_conn(make_sqlite(tmp_path / "other.db", tables=("dag",))))
     with pytest.raises(PreflightError, match="is not an Airflow metadata database \\(no table serialized_dag\\)"):
-        af.check_metadata_db(source)
+        af_db.check_metadata_db(source)
     (tmp_path / "garbage.db").write_text("not sqlite at all, " * 100)
     source = af.airflow_db_from_connection(sqlite_conn(tmp_path / "garbage.db"))
     with pytest.raises(PreflightError, match="cannot read the SQLite file"):
-        af.check_metadata_db(source)
+        af_db.check_metadata_db(source)
 
 
 @pytest.mark.integration
@@ -305,13 +307,13 @@ def test_postgres_preflight(pg_cluster):
         conn(host=pg_cluster.host, port=pg_cluster.port, password=pg_cluster.password, schema="airflow_probe"))
     with pytest.raises(PreflightError, match="database 'airflow_probe' .* has no table dag, serialized_dag: "
                                              "it is not Airflow's metadata database"):
-        af.check_metadata_db(source)
+        af_db.check_metadata_db(source)
     pg_cluster.psql("create table dag (dag_id text); create table serialized_dag (dag_id text); "
                     "insert into dag values ('a')", database="airflow_probe")
-    found = af.check_metadata_db(source)
+    found = af_db.check_metadata_db(source)
     assert (found["backend"], found["dags"]) == ("postgres", 1) and found["version"]
     with pytest.raises(PreflightError, match="password authentication failed"):
-        af.check_metadata_db(af.airflow_db_from_connection(
+        af_db.check_metadata_db(af.airflow_db_from_connection(
             conn(host=pg_cluster.host, port=pg_cluster.port, password="wrong", schema="airflow_probe")))
     pg_cluster.drop_database("airflow_probe")
 
@@ -350,8 +352,8 @@ def test_stale_dag_ids_from_sqlite(tmp_path, caplog):
     with sqlite3.connect(path) as db:
         db.execute("create table dag (dag_id text, is_stale boolean)")
         db.executemany("insert into dag values (?, ?)", [("live", 0), ("gone_b", 1), ("gone_a", 1)])
-    assert af.stale_dag_ids(af.airflow_db_from_connection(sqlite_conn(path))) == ["gone_a", "gone_b"]
+    assert af_db.stale_dag_ids(af.airflow_db_from_connection(sqlite_conn(path))) == ["gone_a", "gone_b"]
 
     old = make_sqlite(tmp_path / "airflow2.db")  # no is_stale column (Airflow 2)
-    assert af.stale_dag_ids(af.airflow_db_from_connection(sqlite_conn(old))) == []
+    assert af_db.stale_dag_ids(af.airflow_db_from_connection(sqlite_conn(old))) == []
     assert "could not list stale DAGs" in caplog.text and "deleted DAGs stay in the catalog" in caplog.text
