@@ -96,6 +96,10 @@ def extra_headline(results: dict[str, Any]) -> list[str]:
         rows.append(f"| 7 | Description sync / metadata refresh of {sync['shape']['objects']:,} objects: "
                     f"0 % / {sync['changed_fraction']:.0%} changed | **{sync['ratio_zero'] * 100:.1f} %** / "
                     f"**{sync['ratio_changed'] * 100:.1f} %** | < 10 % / < 15 % | {verdict(ok)} |")
+    if results.get("profile"):
+        from bench import bench_profile
+
+        rows += bench_profile.headline(results["profile"])
     return rows
 
 
