@@ -169,7 +169,7 @@ def unreachable_pagila(monkeypatch, om_connection):
     return port
 
 
-FAILED = {"preflight": "failed", "ingest_metadata": "upstream_failed"}
+FAILED = {"wait_for_depth": "success", "preflight": "failed", "ingest_metadata": "upstream_failed"}
 
 
 @pytest.mark.integration
