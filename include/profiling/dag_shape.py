@@ -6,8 +6,9 @@ Imported at parse time: standard library, ``airflow.sdk`` and the datakit's ligh
 each DAG is scheduled on its own cron (below, one place) and starts with ``wait_for_catalog``,
 a sensor (reschedule mode: it holds no worker slot while waiting) that passes once the
 source's catalog DAG has no queued or running run and, for a scheduled run, that night's
-nightly run has succeeded. A manual run only waits for a running catalog run to end. The catalog DAG, in turn, starts with
-``wait_for_depth`` (``include.catalog.exclusive``): it waits while a depth DAG's work task runs.
+nightly run has succeeded. A manual run only waits for a running catalog run to end. The
+catalog DAG, in turn, starts with ``wait_for_depth`` (``include.catalog.exclusive``): it waits
+while a depth DAG's work task runs.
 """
 
 from __future__ import annotations
