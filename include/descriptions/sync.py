@@ -8,7 +8,6 @@ Airflow-free: the task callables (``include.descriptions.tasks``) and the benchm
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from include.descriptions.catalog import CatalogReader
 from include.descriptions.plan import Current, ObjectKey, plan_changes
 from include.descriptions.pool import Driver, apply_changes
 from include.descriptions.report import build_summary, format_summary
-from include.errors import ConfigError
+from include.params import regex_patterns, reject_unknown, require_bool
 
 log = logging.getLogger(__name__)
 
@@ -37,45 +36,16 @@ class SyncOptions:
         return bool(self.schema_filter or self.table_filter)
 
 
-def _patterns(value: Any, field_name: str) -> tuple[str, ...]:
-    if value in (None, "", []):
-        return ()
-    if isinstance(value, str):
-        value = value.splitlines()
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(field_name, f"{value!r} is not a list of regular expressions", 'give e.g. ["^public$"]')
-    out = []
-    for raw in value:
-        if not isinstance(raw, str):
-            raise ConfigError(field_name, f"{raw!r} is not a string", "give regular expressions as strings")
-        if not raw.strip():
-            continue
-        try:
-            re.compile(raw.strip())
-        except re.error as exc:
-            raise ConfigError(field_name, f"{raw.strip()!r} is not a valid regular expression ({exc})",
-                              "fix the pattern (Python re syntax), e.g. ^public$") from None
-        out.append(raw.strip())
-    return tuple(out)
-
-
 def options_from_params(params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None = None) -> SyncOptions:
     """The run's options from its params; unknown trigger keys and bad values are named."""
-    unknown = sorted(set(conf or {}) - set(PARAMS))
-    if unknown:
-        raise ConfigError(f"params.{unknown[0]}", f"unknown option {unknown[0]!r} in the trigger configuration",
-                          f"use only {', '.join(PARAMS)}")
+    reject_unknown(conf, PARAMS)
     given = {**(params or {}), **(conf or {})}
     flags = {}
     for name in ("dry_run", "allow_clear"):
         value = given.get(name)
-        if value is None:
-            value = False
-        if not isinstance(value, bool):
-            raise ConfigError(f"params.{name}", f"{value!r} is not true or false", "use true or false")
-        flags[name] = value
-    return SyncOptions(schema_filter=_patterns(given.get("schema_filter"), "params.schema_filter"),
-                       table_filter=_patterns(given.get("table_filter"), "params.table_filter"), **flags)
+        flags[name] = False if value is None else require_bool(value, name)
+    return SyncOptions(schema_filter=regex_patterns(given.get("schema_filter"), "params.schema_filter"),
+                       table_filter=regex_patterns(given.get("table_filter"), "params.table_filter"), **flags)
 
 
 @dataclass

@@ -10,14 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from include.profiling.options import ClassificationOptions, ProfilerOptions
-
-
-def _pattern(includes: tuple[str, ...], excludes: tuple[str, ...]):
-    from metadata.generated.schema.type.filterPattern import FilterPattern
-
-    if not includes and not excludes:
-        return None
-    return FilterPattern(includes=list(includes) or None, excludes=list(excludes) or None)
+from include.sources.common import filter_pattern
 
 
 def sample_config(options: ProfilerOptions):
@@ -54,8 +47,8 @@ def profiler_source_config(options: ProfilerOptions):
 
     options = options.validated()
     return DatabaseServiceProfilerPipeline(
-        schemaFilterPattern=_pattern(options.schema_includes, options.schema_excludes),
-        tableFilterPattern=_pattern(options.table_includes, options.table_excludes),
+        schemaFilterPattern=filter_pattern(options.schema_includes, options.schema_excludes),
+        tableFilterPattern=filter_pattern(options.table_includes, options.table_excludes),
         includeViews=options.include_views,
         computeTableMetrics=options.compute_table_metrics,
         computeColumnMetrics=options.compute_column_metrics,
@@ -73,8 +66,8 @@ def classification_source_config(options: ClassificationOptions, profiler: Profi
 
     options = options.validated()
     return DatabaseServiceAutoClassificationPipeline(
-        schemaFilterPattern=_pattern(profiler.schema_includes, profiler.schema_excludes),
-        tableFilterPattern=_pattern(profiler.table_includes, profiler.table_excludes),
+        schemaFilterPattern=filter_pattern(profiler.schema_includes, profiler.schema_excludes),
+        tableFilterPattern=filter_pattern(profiler.table_includes, profiler.table_excludes),
         includeViews=options.include_views,
         storeSampleData=options.store_sample_data,
         enableAutoClassification=options.enabled,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from include.errors import ConfigError
+from include.params import dag_params as params_of, regex_patterns, reject_unknown, require_bool
 
 # The spaCy pipeline the SDK's PII classifier loads for English (``metadata.pii.constants``);
 # the image installs it from a pinned wheel (see docs), it is never downloaded at run time.
@@ -43,12 +44,6 @@ def _env_number(name: str, default: float, *, low: float, high: float, integer: 
     if not low <= value <= high:
         raise ConfigError(name, f"{value} is out of range", f"set a number from {low:g} to {high:g}")
     return value
-
-
-def _filters(values: Any, field_name: str) -> tuple[str, ...]:
-    from include.sources.common import _patterns  # the one regex checker of the datakit
-
-    return _patterns(values, field_name)
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ class ProfilerOptions:
     sample_rows: int | None = None
 
     def validated(self, prefix: str = "profiler") -> "ProfilerOptions":
-        checked = {name: _filters(getattr(self, name), f"{prefix}.{name}") for name in
+        checked = {name: regex_patterns(getattr(self, name), f"{prefix}.{name}") for name in
                    ("schema_includes", "schema_excludes", "table_includes", "table_excludes")}
         if not 1 <= int(self.threads) <= 32:
             raise ConfigError(f"{prefix}.threads", f"{self.threads} is out of range", "use 1 to 32")
@@ -147,10 +142,7 @@ PARAM_SPECS: dict[str, dict[str, Any]] = {
 
 def dag_params() -> dict[str, Any]:
     """``params`` of a profile DAG (Airflow validates types at trigger time)."""
-    from airflow.sdk import Param
-
-    return {name: Param(None, title=spec["title"], description=spec["description"], **spec["schema"])
-            for name, spec in PARAM_SPECS.items()}
+    return params_of(PARAM_SPECS)
 
 
 def _given(params: Mapping[str, Any] | None, name: str) -> Any:
@@ -158,30 +150,20 @@ def _given(params: Mapping[str, Any] | None, name: str) -> Any:
     return None if value in (None, "", []) else value
 
 
-def _bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"params.{name}", f"{value!r} is not true or false", "use true or false")
-    return value
-
-
 def options_with_params(
     profiler: ProfilerOptions, classification: ClassificationOptions,
     params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None = None,
 ) -> tuple[ProfilerOptions, ClassificationOptions]:
     """Apply a manual trigger's params; unknown keys and bad values fail, naming the param."""
-    if conf:
-        unknown = sorted(set(conf) - set(PARAM_SPECS))
-        if unknown:
-            raise ConfigError(f"params.{unknown[0]}", f"unknown option {unknown[0]!r} in the trigger configuration",
-                              f"use only {', '.join(sorted(PARAM_SPECS))}")
+    reject_unknown(conf, sorted(PARAM_SPECS))
     p_changes: dict[str, Any] = {}
     c_changes: dict[str, Any] = {}
     if (value := _given(params, "schema_filter")) is not None:
-        p_changes["schema_includes"] = _filters(value, "params.schema_filter")
+        p_changes["schema_includes"] = regex_patterns(value, "params.schema_filter")
     if (value := _given(params, "table_filter")) is not None:
-        p_changes["table_includes"] = _filters(value, "params.table_filter")
+        p_changes["table_includes"] = regex_patterns(value, "params.table_filter")
     if (value := _given(params, "include_views")) is not None:
-        p_changes["include_views"] = c_changes["include_views"] = _bool(value, "include_views")
+        p_changes["include_views"] = c_changes["include_views"] = require_bool(value, "include_views")
     for name, kind in (("sample_percent", float), ("sample_rows", int)):
         value = _given(params, name)
         if value is not None:
@@ -189,8 +171,8 @@ def options_with_params(
                 raise ConfigError(f"params.{name}", f"{value!r} is not a number", "give a number")
             p_changes[name] = kind(value)
     if (value := _given(params, "classification")) is not None:
-        c_changes["enabled"] = _bool(value, "classification")
+        c_changes["enabled"] = require_bool(value, "classification")
     if (value := _given(params, "store_sample_data")) is not None:
-        c_changes["store_sample_data"] = _bool(value, "store_sample_data")
+        c_changes["store_sample_data"] = require_bool(value, "store_sample_data")
     profiler = replace(profiler, **p_changes).validated(prefix="params")
     return profiler, replace(classification, **c_changes).validated(prefix="params")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from include.errors import ConfigError
+from include.params import dag_params as params_of, reject_unknown, require_bool
 from include.settings import env_int
 
 # Statements the datakit itself sends that reach the query log without the SDK's header.
@@ -70,26 +71,18 @@ PARAM_SPECS: dict[str, dict[str, Any]] = {
 
 
 def dag_params() -> dict[str, Any]:
-    from airflow.sdk import Param
-
-    return {name: Param(None, title=spec["title"], description=spec["description"], **spec["schema"])
-            for name, spec in PARAM_SPECS.items()}
+    """``params`` of a query-log DAG (Airflow validates types at trigger time)."""
+    return params_of(PARAM_SPECS)
 
 
 def options_with_params(base: QueryLogOptions, params: Mapping[str, Any] | None,
                         conf: Mapping[str, Any] | None = None) -> QueryLogOptions:
-    if conf:
-        unknown = sorted(set(conf) - set(PARAM_SPECS))
-        if unknown:
-            raise ConfigError(f"params.{unknown[0]}", f"unknown option {unknown[0]!r} in the trigger configuration",
-                              f"use only {', '.join(sorted(PARAM_SPECS))}")
+    reject_unknown(conf, sorted(PARAM_SPECS))
     changes: dict[str, Any] = {}
     for name in ("lineage", "usage"):
         value = (params or {}).get(name)
         if value is not None:
-            if not isinstance(value, bool):
-                raise ConfigError(f"params.{name}", f"{value!r} is not true or false", "use true or false")
-            changes[name] = value
+            changes[name] = require_bool(value, name)
     days = (params or {}).get("days")
     if days is not None:
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:

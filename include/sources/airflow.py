@@ -75,7 +75,8 @@ from typing import Any, Mapping
 
 from include.connections import as_bool, extra_of, extra_patterns, pg_sslmode, required
 from include.errors import ConfigError
-from include.sources.common import _patterns, build_workflow_config
+from include.params import regex_patterns
+from include.sources.common import build_workflow_config
 
 
 SOURCE_TYPE = "airflow"
@@ -130,8 +131,8 @@ class PipelineOptions:
         return replace(
             self,
             number_of_status=number,
-            pipeline_includes=_patterns(self.pipeline_includes, f"{prefix}.pipeline_filter"),
-            pipeline_excludes=_patterns(self.pipeline_excludes, f"{prefix}.pipeline_exclude"),
+            pipeline_includes=regex_patterns(self.pipeline_includes, f"{prefix}.pipeline_filter"),
+            pipeline_excludes=regex_patterns(self.pipeline_excludes, f"{prefix}.pipeline_exclude"),
         )
 
     def excluding(self, dag_ids) -> "PipelineOptions":

@@ -11,39 +11,23 @@ regex or an unknown param fails in a second with the field's name.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from include.errors import ConfigError
+from include.params import dag_params as params_of, regex_patterns, reject_unknown, require_bool
 
 if TYPE_CHECKING:  # pragma: no cover
     from include.openmetadata.server import OpenMetadataServer
 
 
-def _patterns(values: Iterable[str] | str | None, field_name: str) -> tuple[str, ...]:
-    """Normalise a filter to a tuple of compiled-checked regular expressions."""
-    if values is None:
-        return ()
-    if isinstance(values, str):
-        values = [line for line in values.splitlines()]
-    result = []
-    for raw in values:
-        if not isinstance(raw, str):
-            raise ConfigError(field_name, f"{raw!r} is not a string", "give regular expressions as strings")
-        pattern = raw.strip()
-        if not pattern:
-            continue
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(
-                field_name,
-                f"{pattern!r} is not a valid regular expression ({exc})",
-                "fix the pattern (Python `re` syntax), e.g. ^public$",
-            ) from None
-        result.append(pattern)
-    return tuple(result)
+def filter_pattern(includes: tuple[str, ...], excludes: tuple[str, ...]):
+    """The SDK's ``FilterPattern`` for ``includes``/``excludes``, or ``None`` for no filter (imports the SDK)."""
+    from metadata.generated.schema.type.filterPattern import FilterPattern
+
+    if not includes and not excludes:
+        return None
+    return FilterPattern(includes=list(includes) or None, excludes=list(excludes) or None)
 
 
 @dataclass(frozen=True)
@@ -78,7 +62,7 @@ class MetadataOptions:
     def validated(self, prefix: str = "options") -> "MetadataOptions":
         """A copy whose patterns are checked; errors name ``{prefix}.{field}``."""
         checked = {
-            name: _patterns(getattr(self, name), f"{prefix}.{name}")
+            name: regex_patterns(getattr(self, name), f"{prefix}.{name}")
             for name in (
                 "database_includes",
                 "database_excludes",
@@ -97,12 +81,6 @@ class MetadataOptions:
         from metadata.generated.schema.metadataIngestion.databaseServiceMetadataPipeline import (
             DatabaseServiceMetadataPipeline,
         )
-        from metadata.generated.schema.type.filterPattern import FilterPattern
-
-        def pattern(includes: tuple[str, ...], excludes: tuple[str, ...]):
-            if not includes and not excludes:
-                return None
-            return FilterPattern(includes=list(includes) or None, excludes=list(excludes) or None)
 
         return DatabaseServiceMetadataPipeline(
             markDeletedTables=self.mark_deleted_tables,
@@ -114,9 +92,9 @@ class MetadataOptions:
             includeOwners=self.include_owners,
             overrideMetadata=self.override_metadata,
             useFqnForFiltering=self.use_fqn_for_filtering,
-            databaseFilterPattern=pattern(self.database_includes, self.database_excludes),
-            schemaFilterPattern=pattern(self.schema_includes, self.schema_excludes),
-            tableFilterPattern=pattern(self.table_includes, self.table_excludes),
+            databaseFilterPattern=filter_pattern(self.database_includes, self.database_excludes),
+            schemaFilterPattern=filter_pattern(self.schema_includes, self.schema_excludes),
+            tableFilterPattern=filter_pattern(self.table_includes, self.table_excludes),
             threads=self.threads,
         )
 
@@ -153,26 +131,14 @@ PARAM_SPECS: dict[str, dict[str, Any]] = {
 
 def dag_params() -> dict[str, Any]:
     """``params`` for a database catalog DAG (Airflow validates types at trigger time)."""
-    from airflow.sdk import Param
-
-    return {
-        name: Param(None, title=spec["title"], description=spec["description"], **spec["schema"])
-        for name, spec in PARAM_SPECS.items()
-    }
+    return params_of(PARAM_SPECS)
 
 
 def options_with_params(
     base: MetadataOptions, params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None = None
 ) -> MetadataOptions:
     """Apply manual-trigger params to ``base``; reject unknown keys and bad values by name."""
-    if conf:
-        unknown = sorted(set(conf) - set(PARAM_SPECS))
-        if unknown:
-            raise ConfigError(
-                f"params.{unknown[0]}",
-                f"unknown option {unknown[0]!r} in the trigger configuration",
-                f"use only {', '.join(sorted(PARAM_SPECS))}",
-            )
+    reject_unknown(conf, sorted(PARAM_SPECS))
     changes: dict[str, Any] = {}
     for name, spec in PARAM_SPECS.items():
         value = (params or {}).get(name)
@@ -180,11 +146,9 @@ def options_with_params(
             continue
         field_name = f"params.{name}"
         if "boolean" in spec["schema"]["type"]:
-            if not isinstance(value, bool):
-                raise ConfigError(field_name, f"{value!r} is not true or false", "use true or false")
-            changes[spec["option"]] = value
+            changes[spec["option"]] = require_bool(value, name)
         else:
-            changes[spec["option"]] = _patterns(value, field_name)
+            changes[spec["option"]] = regex_patterns(value, field_name)
     return replace(base, **changes).validated()
 
 
