@@ -71,29 +71,28 @@ def wait_and_preflight(*, catalog_dag_id: str, preflight: Callable[..., Any], op
     return check
 
 
-def profile_tasks(*, kind: str, conn_id: str, catalog_dag_id: str):
-    """``wait_for_catalog >> preflight >> profile >> classify`` for one database source."""
+def _depth_tasks(tasks, work: tuple[str, str], *, kind: str, conn_id: str, catalog_dag_id: str):
+    """``wait_for_catalog >> preflight >> work[0] >> work[1]``: each task calls the function of
+    ``tasks`` (a task-callable module) with its own name."""
     from airflow.providers.standard.operators.python import PythonOperator
-
-    from include.profiling import tasks
 
     op_kwargs = {"kind": kind, "conn_id": conn_id}
     check = wait_and_preflight(catalog_dag_id=catalog_dag_id, preflight=tasks.preflight, op_kwargs=op_kwargs)
-    profile = PythonOperator(task_id="profile", python_callable=tasks.profile, op_kwargs=op_kwargs)
-    classify = PythonOperator(task_id="classify", python_callable=tasks.classify, op_kwargs=op_kwargs)
-    check >> profile >> classify
-    return check, profile, classify
+    first, second = (PythonOperator(task_id=name, python_callable=getattr(tasks, name), op_kwargs=op_kwargs)
+                     for name in work)
+    check >> first >> second
+    return check, first, second
+
+
+def profile_tasks(*, kind: str, conn_id: str, catalog_dag_id: str):
+    """``wait_for_catalog >> preflight >> profile >> classify`` for one database source."""
+    from include.profiling import tasks
+
+    return _depth_tasks(tasks, ("profile", "classify"), kind=kind, conn_id=conn_id, catalog_dag_id=catalog_dag_id)
 
 
 def query_log_tasks(*, kind: str, conn_id: str, catalog_dag_id: str):
     """``wait_for_catalog >> preflight >> lineage >> usage`` for one database source."""
-    from airflow.providers.standard.operators.python import PythonOperator
-
     from include.querylog import tasks
 
-    op_kwargs = {"kind": kind, "conn_id": conn_id}
-    check = wait_and_preflight(catalog_dag_id=catalog_dag_id, preflight=tasks.preflight, op_kwargs=op_kwargs)
-    lineage = PythonOperator(task_id="lineage", python_callable=tasks.lineage, op_kwargs=op_kwargs)
-    usage = PythonOperator(task_id="usage", python_callable=tasks.usage, op_kwargs=op_kwargs)
-    check >> lineage >> usage
-    return check, lineage, usage
+    return _depth_tasks(tasks, ("lineage", "usage"), kind=kind, conn_id=conn_id, catalog_dag_id=catalog_dag_id)
