@@ -138,14 +138,10 @@ def latest_profile(store, fqn: str, include_columns: bool = True) -> dict:
         if latest is not None:
             table["profile"] = latest
         if include_columns:
-            def walk(columns: list) -> None:
-                for column in columns or []:
-                    profile = _latest(data.column_profiles.get(column["fullyQualifiedName"], {}))
-                    if profile is not None:
-                        column["profile"] = profile
-                    walk(column.get("children") or [])
-
-            walk(table.get("columns") or [])
+            for column_fqn, column in _columns(table).items():  # the copy's own column dicts
+                profile = _latest(data.column_profiles.get(column_fqn, {}))
+                if profile is not None:
+                    column["profile"] = profile
         return table
 
 
@@ -194,12 +190,16 @@ def put_profiler_config(store, table_id: str, body: Any) -> dict:
         return dict(copy.deepcopy(table), tableProfilerConfig=config)
 
 
-def get_profiler_config(store, table_id: str) -> dict:
-    data = depth(store)
+def _table_with(store, table_id: str, stored: dict[str, dict], field: str) -> dict:
+    """The table answered with ``field`` set to what ``stored`` holds for it (absent when nothing)."""
     with store.lock:
         table = _table(store, entity_id=table_id)
-        config = data.profiler_configs.get(table["id"])
-        return dict(copy.deepcopy(table), **({"tableProfilerConfig": config} if config else {}))
+        value = stored.get(table["id"])
+        return dict(copy.deepcopy(table), **({field: copy.deepcopy(value)} if value else {}))
+
+
+def get_profiler_config(store, table_id: str) -> dict:
+    return _table_with(store, table_id, depth(store).profiler_configs, "tableProfilerConfig")
 
 
 def delete_profiler_config(store, table_id: str) -> dict:
@@ -223,11 +223,7 @@ def put_sample_data(store, table_id: str, body: Any) -> dict:
 
 
 def get_sample_data(store, table_id: str) -> dict:
-    data = depth(store)
-    with store.lock:
-        table = _table(store, entity_id=table_id)
-        sample = data.sample_data.get(table["id"])
-        return dict(copy.deepcopy(table), **({"sampleData": sample} if sample else {}))
+    return _table_with(store, table_id, depth(store).sample_data, "sampleData")
 
 
 def profiler_config_of(store, table_id: str) -> dict | None:

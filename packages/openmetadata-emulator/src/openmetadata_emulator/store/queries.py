@@ -147,8 +147,7 @@ def add_joins(store, table_id: str, body: Any) -> dict:
             for other in join.get("joinedWith") or []:
                 _column_exists(store, other["fullyQualifiedName"])
         for other in joins.get("directTableJoins") or []:
-            if store.entity_by_fqn(("table",), other["fullyQualifiedName"]) is None:
-                raise ApiError(404, f"table instance for {other['fullyQualifiedName']} not found")
+            _table(store, fqn=other["fullyQualifiedName"])  # 404 when it is not a table
         per_day = data.joins.setdefault(table["id"], {})
         per_day[joins["startDate"]] = joins
         return summed_joins(store, table["id"])
