@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import quote
 
+from tests.support.outside_sql import CTAS, INSERT
 from tests.support.spacy_model import STAND_IN, TEST_MODEL
 
 SYNC = "sync_descriptions_pagila"
@@ -34,13 +35,6 @@ DAGS = (SYNC, PROFILE, QUERY_LOG)
 SCHEMA_FQN = "pagila_postgres.pagila.public"
 DESCRIBED = f"{SCHEMA_FQN}.actor"
 DESCRIPTION = "Actors who appear in pagila's films (written by a steward in OpenMetadata, synced by the datakit)."
-CTAS = ("CREATE TABLE public.rental_report AS SELECT r.rental_id, c.email, f.title FROM public.rental r "
-        "JOIN public.customer c ON c.customer_id = r.customer_id "
-        "JOIN public.inventory i ON i.inventory_id = r.inventory_id "
-        "JOIN public.film f ON f.film_id = i.film_id WHERE r.rental_id < 100")
-INSERT = ("INSERT INTO public.rental_report (rental_id, email, title) SELECT r.rental_id, c.email, 'n/a' "
-          "FROM public.rental r JOIN public.customer c ON c.customer_id = r.customer_id "
-          "WHERE r.rental_id BETWEEN 100 AND 120")
 PROFILED = ("actor", "customer", "film", "payment", "rental")
 USAGE = ("rental", "customer", "film")
 

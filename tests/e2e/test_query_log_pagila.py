@@ -12,17 +12,11 @@ import pytest
 from include.errors import PreflightError
 from openmetadata_emulator.client import Catalog
 from tests.support.airflow_run import run_dag
+from tests.support.outside_sql import CTAS, INSERT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SCHEMA_FQN = "pagila_postgres.pagila.public"
-CTAS = ("CREATE TABLE public.rental_report AS SELECT r.rental_id, c.email, f.title FROM public.rental r "
-        "JOIN public.customer c ON c.customer_id = r.customer_id "
-        "JOIN public.inventory i ON i.inventory_id = r.inventory_id "
-        "JOIN public.film f ON f.film_id = i.film_id WHERE r.rental_id < 100")
-INSERT = ("INSERT INTO public.rental_report (rental_id, email, title) SELECT r.rental_id, c.email, 'n/a' "
-          "FROM public.rental r JOIN public.customer c ON c.customer_id = r.customer_id "
-          "WHERE r.rental_id BETWEEN 100 AND 120")
 
 
 def test_query_log_lineage_and_usage(airflow_db, pagila_db, om_connection):
