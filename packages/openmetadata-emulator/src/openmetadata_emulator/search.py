@@ -31,7 +31,7 @@ from typing import Any
 from .search_docs import cached_doc
 from .search_dsl import Unsupported, evaluate, field_kind, glob_matches, q_predicate, values
 from .specs import BY_INDEX, BY_TYPE, SPECS, CollectionSpec
-from .store import ApiError
+from .store import ApiError, int_param
 
 logger = logging.getLogger("openmetadata_emulator")
 
@@ -63,16 +63,6 @@ def _deleted_filter(raw: str | None, default: bool | None) -> bool | None:
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
     raise ApiError(400, f"Query parameter deleted must be true or false, got {raw!r}")
-
-
-def _int_param(params: dict[str, str], name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, f"Query parameter {name} must be an integer, got {raw!r}") from None
 
 
 def _candidates(store, specs: Iterable[CollectionSpec], deleted: bool | None):
@@ -131,8 +121,8 @@ def field_query(store, params: dict[str, str]) -> dict:
     """``searchByField``: a wildcard query on one field, ``deleted`` defaulting to false, no sort."""
     field = params.get("fieldName") or "fullyQualifiedName"
     value = params.get("fieldValue") or ""
-    start = _int_param(params, "from", 0)
-    size = _int_param(params, "size", 10)
+    start = int_param(params, "from", 0)
+    size = int_param(params, "size", 10)
     deleted = _deleted_filter(params.get("deleted"), False)
     matches: list[tuple[CollectionSpec, dict]] = []
     specs = _specs_for(params.get("index") or "table_search_index")
@@ -283,8 +273,8 @@ def _matches(store, params: dict[str, str], deleted: bool | None, keys: list[_Ke
 
 
 def query(store, params: dict[str, str], search_after: list[str] | None = None, include=(), exclude=()) -> dict:
-    start = _int_param(params, "from", 0)
-    size = _int_param(params, "size", 10)
+    start = int_param(params, "from", 0)
+    size = int_param(params, "size", 10)
     if start < 0 or size < 0:
         raise ApiError(400, f"from and size must not be negative (from={start}, size={size})")
     if search_after and start > 0:

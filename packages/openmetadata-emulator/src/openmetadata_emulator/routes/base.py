@@ -20,7 +20,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from ..specs import SPECS
-from ..store import ApiError
+from ..store import ApiError, int_param
 
 # ---------------------------------------------------------------------------- request
 
@@ -57,13 +57,7 @@ class Request:
         return raw.lower() == "true"
 
     def int_arg(self, name: str, default: int | None = None) -> int | None:
-        raw = self.query.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, f"Query parameter {name} must be an integer, got {raw!r}") from None
+        return int_param(self.query, name, default)
 
 
 Handler = Callable[[Any, Request], "tuple[int, Any]"]

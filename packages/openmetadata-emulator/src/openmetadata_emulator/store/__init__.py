@@ -14,7 +14,7 @@ Every public method takes the store's lock; the HTTP layer never touches the dic
 
 from __future__ import annotations
 
-from .base import ApiError, StoreBase, now_ms, parse
+from .base import ApiError, StoreBase, int_param, now_ms, parse
 from .lineage import LineageStore
 from .reads import EntityReads
 from .runs import PipelineRuns
@@ -22,7 +22,7 @@ from .state import STATE_FORMAT, StatePersistence
 from .usage import UsageStore
 from .writes import EntityWrites
 
-__all__ = ["STATE_FORMAT", "ApiError", "Store", "now_ms", "parse"]
+__all__ = ["STATE_FORMAT", "ApiError", "Store", "int_param", "now_ms", "parse"]
 
 
 class Store(EntityWrites, UsageStore, EntityReads, PipelineRuns, LineageStore, StatePersistence, StoreBase):

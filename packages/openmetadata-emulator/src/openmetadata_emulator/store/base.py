@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import sdk
 from ..specs import BY_TYPE, SPECS, CollectionSpec
@@ -41,6 +41,18 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def int_param(query: Mapping[str, str], name: str, default: int | None) -> int | None:
+    """The query parameter ``name`` as an int (``default`` when absent or empty); anything else is
+    the server's 400 ``Query parameter ... must be an integer``."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(400, f"Query parameter {name} must be an integer, got {raw!r}") from None
 
 
 def parse(model: Any, body: Any, *, suffix: str = "") -> Any:
