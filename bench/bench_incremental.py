@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PY, airflow_env, env_sizes, last_json_line, mib, parse_sizes, secs, verdict
+from bench.common import (PY, airflow_env, env_sizes, last_json_line, mib, openmetadata_conn_json, parse_sizes, secs,
+                          verdict)
 
 DEFAULT_SIZES = "1000,10000"
 TARGET_1PCT = 0.10
@@ -144,9 +145,7 @@ def run_children(cmds: list[list[str]], env: dict[str, str], workdir: Path) -> l
 
 def _child_env(env: dict[str, str], cluster, database: str, conn_id: str, port: int) -> dict[str, str]:
     return {**env, f"AIRFLOW_CONN_{conn_id.upper()}": cluster.airflow_conn_json(database),
-            "AIRFLOW_CONN_OPENMETADATA_DEFAULT": json.dumps(
-                {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": port,
-                 "password": "bench-jwt-not-a-secret", "extra": {"read_timeout": 120}})}
+            "AIRFLOW_CONN_OPENMETADATA_DEFAULT": openmetadata_conn_json(port)}
 
 
 def change_tables(cluster, database: str, share: float) -> int:

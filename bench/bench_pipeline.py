@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (PY, airflow_env, last_json_line, median, migrate_airflow_db, secs, timed_child,
-                          verdict)
+                          verdict, openmetadata_conn_json)
 
 TARGET = 1.15
 METADATA_CLI = str(Path(PY).with_name("metadata"))
@@ -79,9 +79,8 @@ class PagilaRig:
             self.cluster.load_pagila("pagila")
             self.pg_version = self.cluster.psql("show server_version")
             self.env = {**self.base_env, "AIRFLOW_CONN_PAGILA_POSTGRES": self.cluster.airflow_conn_json("pagila"),
-                        "AIRFLOW_CONN_OPENMETADATA_DEFAULT": json.dumps(
-                            {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": self.emulator.port,
-                             "password": "bench-jwt-not-a-secret"})}
+                        "AIRFLOW_CONN_OPENMETADATA_DEFAULT": openmetadata_conn_json(self.emulator.port,
+                                                                                    read_timeout=None)}
             config = self.workdir / "pagila.json"
             _child([PY, "-m", "bench._pipeline_child", "config", "pagila_postgres", str(config)], self.env, "config dump")
         except BaseException:

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PY, airflow_env, last_json_line, median, mib, timed_child
+from bench.common import PY, airflow_env, last_json_line, median, mib, timed_child, openmetadata_conn_json
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 1.15
@@ -136,9 +136,7 @@ class Rig:
     def connect(self) -> None:
         self.env.update({
             "AIRFLOW_CONN_PAGILA_POSTGRES": self.cluster.airflow_conn_json(self.database),
-            "AIRFLOW_CONN_OPENMETADATA_DEFAULT": json.dumps(
-                {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": self.emulator.port,
-                 "password": "bench-jwt-not-a-secret", "extra": {"read_timeout": 120}}),
+            "AIRFLOW_CONN_OPENMETADATA_DEFAULT": openmetadata_conn_json(self.emulator.port),
         })
 
     def __exit__(self, *exc: Any) -> None:

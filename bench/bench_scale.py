@@ -32,7 +32,7 @@ import time
 from typing import Any
 
 from bench.common import (PY, REPO, airflow_env, env_sizes, last_json_line, median, mib, parse_sizes, secs,
-                          timed_child, verdict)
+                          timed_child, verdict, openmetadata_conn_json)
 
 SQL = REPO / "bench" / "synthetic_schema.sql"
 PER_SCHEMA = 500
@@ -76,9 +76,7 @@ def ingest(cluster, database: str, threads: int, env: dict[str, str], as_is: boo
     emulator = Emulator(port=0).start()
     conn_id = f"bench_{database}"
     child_env = {**env, f"AIRFLOW_CONN_{conn_id.upper()}": cluster.airflow_conn_json(database),
-                 "AIRFLOW_CONN_OPENMETADATA_DEFAULT": json.dumps(
-                     {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": emulator.port,
-                      "password": "bench-jwt-not-a-secret", "extra": {"read_timeout": 120}})}
+                 "AIRFLOW_CONN_OPENMETADATA_DEFAULT": openmetadata_conn_json(emulator.port)}
     cpu_before = os.times()
     try:
         child = timed_child([PY, "-m", "bench._pipeline_child", "ingest", conn_id, "--threads", str(threads),

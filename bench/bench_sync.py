@@ -36,6 +36,7 @@ from bench.common import (
     airflow_env,
     last_json_line,
     mib,
+    openmetadata_conn_json,
     secs,
     timed_child,
     verdict,
@@ -120,9 +121,7 @@ def run(size: int, changed: float = 0.01, env: dict[str, str] | None = None) -> 
         emulator = Emulator(port=0).start()
         conn_id = f"bench_{database}"
         child_env = {**env, f"AIRFLOW_CONN_{conn_id.upper()}": cluster.airflow_conn_json(database),
-                     "AIRFLOW_CONN_OPENMETADATA_DEFAULT": json.dumps(
-                         {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": emulator.port,
-                          "password": "bench-jwt-not-a-secret", "extra": {"read_timeout": 120}})}
+                     "AIRFLOW_CONN_OPENMETADATA_DEFAULT": openmetadata_conn_json(emulator.port)}
         loaded = timed_child([PY, "-m", "bench._pipeline_child", "ingest", conn_id, "--service", database],
                              env=child_env, timeout=3600)
         if loaded["returncode"] != 0:

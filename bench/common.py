@@ -7,6 +7,7 @@ hits every variant alike. Absolute seconds vary from run to run; the ratios are 
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -107,6 +108,16 @@ def timed_child(cmd: Sequence[str], *, env: dict[str, str] | None = None, timeou
     err.close()
     return {"seconds": seconds, "maxrss_bytes": usage.ru_maxrss * 1024, "returncode": proc.returncode,
             "cpu_seconds": usage.ru_utime + usage.ru_stime, "stdout": stdout, "stderr": stderr}
+
+
+def openmetadata_conn_json(port: int, read_timeout: float | None = 120) -> str:
+    """``AIRFLOW_CONN_OPENMETADATA_DEFAULT`` for an emulator on ``port`` (its token is no secret);
+    ``read_timeout``: the client's, in the connection's extra (``None``: the datakit's default)."""
+    conn: dict[str, Any] = {"conn_type": "http", "schema": "http", "host": "127.0.0.1", "port": port,
+                            "password": "bench-jwt-not-a-secret"}
+    if read_timeout is not None:
+        conn["extra"] = {"read_timeout": read_timeout}
+    return json.dumps(conn)
 
 
 def last_json_line(text: str) -> dict[str, Any]:
