@@ -165,15 +165,9 @@ def main() -> None:
 
 def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
     """This benchmark in a child process (``run_all``'s way): medians, its text, verdicts."""
-    from bench.common import PY, airflow_env, last_json_line, timed_child
-    from bench.listener_summary import BOUND_TARGET_MS, HEALTHY_TARGET_MS  # the listener's targets, one place
+    from bench.listener_summary import BOUND_TARGET_MS, HEALTHY_TARGET_MS, run_child  # the listener's, one place
 
-    env = dict(env or airflow_env())
-    env.setdefault("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS", "2")
-    child = timed_child([PY, "-m", "bench.bench_listener_sql", "--runs", str(runs)], env=env, timeout=1800)
-    if child["returncode"] != 0:
-        raise RuntimeError(f"bench_listener_sql failed:\n{child['stderr'][-3000:]}")
-    medians = last_json_line(child["stdout"])
+    child, medians, env = run_child("bench_listener_sql", runs, env, timeout=1800)
     text = [line for line in child["stdout"].splitlines()
             if line.startswith(("listener added time", " pagila", " long", "  "))]
     healthy_ok = medians["pagila/healthy"] <= HEALTHY_TARGET_MS

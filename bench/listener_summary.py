@@ -17,13 +17,19 @@ BOUND_TARGET_MS = 2500.0
 _LINE = re.compile(r"^\s*(\w+)\s+median\s+([\d.]+) ms\s+p90\s+([\d.]+) ms\s+added vs disabled\s+(-?[\d.]+) ms")
 
 
-def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_child(module: str, runs: int, env: dict[str, str] | None, timeout: float) -> tuple[dict, dict, dict]:
+    """``python -m bench.<module> --runs N`` with the listener's timeout (2 s unless ``env`` sets it):
+    the child's result, its medians (its last JSON line) and the environment it ran with."""
     env = dict(env or airflow_env())
     env.setdefault("OPENMETADATA_LINEAGE_TIMEOUT_SECONDS", "2")
-    child = timed_child([PY, "-m", "bench.bench_listener", "--runs", str(runs)], env=env, timeout=1200)
+    child = timed_child([PY, "-m", f"bench.{module}", "--runs", str(runs)], env=env, timeout=timeout)
     if child["returncode"] != 0:
-        raise RuntimeError(f"bench_listener failed:\n{child['stderr'][-3000:]}")
-    medians = last_json_line(child["stdout"])
+        raise RuntimeError(f"{module} failed:\n{child['stderr'][-3000:]}")
+    return child, last_json_line(child["stdout"]), env
+
+
+def run(runs: int = 30, env: dict[str, str] | None = None) -> dict[str, Any]:
+    child, medians, env = run_child("bench_listener", runs, env, timeout=1200)
     scenarios: dict[str, dict[str, float]] = {}
     text = []
     for line in child["stdout"].splitlines():
